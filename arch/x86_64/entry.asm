@@ -1,0 +1,76 @@
+; One entry stub per interrupt vector. Each pushes a zero where the CPU pushes
+; no error code, then its vector number, and jumps to trap_common, which saves
+; the general registers as a struct trap_frame (arch/x86_64/trap.h) and calls
+; trap_dispatch(frame).
+
+extern trap_dispatch
+global trap_stubs
+
+section .text
+bits 64
+
+; Vectors for which the CPU pushes an error code.
+%define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+%assign v 0
+%rep 256
+align 16
+stub_%+v:
+%if !HAS_ERROR(v)
+	push 0
+%endif
+	push v
+	jmp trap_common
+%assign v v + 1
+%endrep
+
+trap_common:
+	cld
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	mov rdi, rsp
+	mov rbx, rsp			; callee-saved: survives the call
+	and rsp, -16			; the ABI's alignment at a call
+	call trap_dispatch
+	mov rsp, rbx
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16			; vector and error code
+	iretq
+
+section .rodata
+align 8
+trap_stubs:
+%assign v 0
+%rep 256
+	dq stub_%+v
+%assign v v + 1
+%endrep
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,0 +1,60 @@
+/*
+ * The IDT: all 256 vectors point at their stubs in entry.asm. Double fault,
+ * NMI and machine check run on their own IST stacks, so a blown kernel stack
+ * still gets a report.
+ */
+#include "arch/x86_64/idt.h"
+
+#include "arch/x86_64/gdt.h"
+
+#define IDT_VECTORS 256
+#define GATE_INTERRUPT 0x8E /* present, ring 0, 64-bit interrupt gate */
+
+#define VEC_NMI 2
+#define VEC_DOUBLE_FAULT 8
+#define VEC_MACHINE_CHECK 18
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct idt_pointer {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+extern const uint64_t trap_stubs[IDT_VECTORS];
+
+static struct {
+	struct idt_gate gate[IDT_VECTORS];
+} idt __attribute__((aligned(16)));
+
+static void set_gate(int vec, uint64_t handler, int ist)
+{
+	idt.gate[vec] = (struct idt_gate){
+		.offset_lo = handler & 0xFFFF,
+		.selector = GDT_KERNEL_CODE,
+		.ist = (uint8_t)ist,
+		.type = GATE_INTERRUPT,
+		.offset_mid = (handler >> 16) & 0xFFFF,
+		.offset_hi = (uint32_t)(handler >> 32),
+	};
+}
+
+void idt_init(void)
+{
+	struct idt_pointer ptr = { sizeof(idt.gate) - 1, (uint64_t)idt.gate };
+
+	for (int v = 0; v < IDT_VECTORS; v++)
+		set_gate(v, trap_stubs[v], 0);
+	set_gate(VEC_NMI, trap_stubs[VEC_NMI], IST_NMI);
+	set_gate(VEC_DOUBLE_FAULT, trap_stubs[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT);
+	set_gate(VEC_MACHINE_CHECK, trap_stubs[VEC_MACHINE_CHECK], IST_MACHINE_CHECK);
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}

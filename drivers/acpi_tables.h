@@ -1,0 +1,66 @@
+/* ACPI table layouts (ACPI 6.x, chapter 5), wire format only. */
+#ifndef DRIVERS_ACPI_TABLES_H
+#define DRIVERS_ACPI_TABLES_H
+
+#include <stdint.h>
+
+#define ACPI_RSDP_SIG "RSD PTR "
+#define ACPI_FADT_SIG "FACP"
+
+struct acpi_rsdp {
+	char signature[8];
+	uint8_t checksum;
+	char oem_id[6];
+	uint8_t revision; /* 0: ACPI 1.0 (RSDT only); 2+: XSDT fields valid */
+	uint32_t rsdt_address;
+	uint32_t length;
+	uint64_t xsdt_address;
+	uint8_t ext_checksum;
+	uint8_t reserved[3];
+} __attribute__((packed));
+
+#define ACPI_RSDP_V1_SIZE 20
+
+struct acpi_header {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision;
+	uint8_t checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	uint32_t oem_revision;
+	uint32_t creator_id;
+	uint32_t creator_revision;
+} __attribute__((packed));
+
+/* The part of the FADT that power-off needs. */
+struct acpi_fadt {
+	struct acpi_header h;
+	uint32_t firmware_ctrl;
+	uint32_t dsdt;
+	uint8_t reserved0;
+	uint8_t preferred_pm_profile;
+	uint16_t sci_int;
+	uint32_t smi_cmd;
+	uint8_t acpi_enable;
+	uint8_t acpi_disable;
+	uint8_t s4bios_req;
+	uint8_t pstate_cnt;
+	uint32_t pm1a_evt_blk;
+	uint32_t pm1b_evt_blk;
+	uint32_t pm1a_cnt_blk;
+	uint32_t pm1b_cnt_blk;
+} __attribute__((packed));
+
+#define ACPI_PM1_SCI_EN (1u << 0)
+#define ACPI_PM1_SLP_TYP_SHIFT 10
+#define ACPI_PM1_SLP_EN (1u << 13)
+
+/* AML opcodes met on the way to \_S5's package. */
+#define AML_NAME_OP 0x08
+#define AML_PACKAGE_OP 0x12
+#define AML_ZERO_OP 0x00
+#define AML_ONE_OP 0x01
+#define AML_BYTE_PREFIX 0x0A
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * COM1, a 16550 UART, as a console output. Output is polled: the kernel's
+ * messages must get out even with interrupts off or the scheduler stuck.
+ */
+#include "drivers/serial.h"
+
+#include "arch/x86_64/arch.h"
+#include "kernel/console.h"
+
+#define COM1 0x3F8
+#define UART_THR 0 /* transmit holding (DLAB=0) */
+#define UART_DLL 0 /* divisor low (DLAB=1) */
+#define UART_IER 1 /* interrupt enable (DLAB=0) */
+#define UART_DLM 1 /* divisor high (DLAB=1) */
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear both */
+#define MCR_DTR_RTS_OUT2 0x0B
+#define LSR_THR_EMPTY 0x20
+#define UART_CLOCK 115200
+#define BAUD 115200
+
+/* A missing UART reads as 0xFF (THR empty); this bounds a stuck one. */
+#define TX_SPIN_MAX 100000
+
+static void serial_putc(char c)
+{
+	for (int i = 0; i < TX_SPIN_MAX; i++) {
+		if (inb(COM1 + UART_LSR) & LSR_THR_EMPTY)
+			break;
+		cpu_relax();
+	}
+	outb(COM1 + UART_THR, (uint8_t)c);
+}
+
+static void serial_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			serial_putc('\r');
+		serial_putc(s[i]);
+	}
+}
+
+static const struct console serial_console = {
+	.name = "com1",
+	.write = serial_write,
+};
+
+void serial_init(void)
+{
+	uint16_t divisor = UART_CLOCK / BAUD;
+
+	outb(COM1 + UART_IER, 0);
+	outb(COM1 + UART_LCR, LCR_DLAB);
+	outb(COM1 + UART_DLL, divisor & 0xFF);
+	outb(COM1 + UART_DLM, divisor >> 8);
+	outb(COM1 + UART_LCR, LCR_8N1);
+	outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR);
+	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
+	console_register(&serial_console);
+}

@@ -1,0 +1,108 @@
+#include "kernel/panic.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/ksyms.h"
+#include "kernel/printk.h"
+#include "kernel/shutdown.h"
+
+#define BACKTRACE_MAX 32
+#define PANIC_MSG_MAX 256
+
+static struct {
+	int depth;
+} panic_state;
+
+int panic_enter(int status)
+{
+	irq_disable();
+	if (panic_state.depth++) {
+		pr_crit("panic: fault while reporting a fault; giving up");
+		shutdown_exit(status);
+	}
+	return 0;
+}
+
+/*
+ * A return address points after its call, which may be the last instruction
+ * of a function that does not return: look up the byte before it.
+ */
+static void print_frame(int i, uintptr_t addr, int is_return)
+{
+	uintptr_t off;
+	const char *name = ksyms_lookup(addr - (is_return ? 1 : 0), &off);
+
+	if (name)
+		pr_crit("  #%-2d %#018lx %s+%#lx", i, (unsigned long)addr, name,
+			(unsigned long)(off + (is_return ? 1 : 0)));
+	else
+		pr_crit("  #%-2d %#018lx ?", i, (unsigned long)addr);
+}
+
+/*
+ * Walks saved frame pointers: [rbp] is the caller's rbp, [rbp+8] the return
+ * address. A frame is trusted only inside the stack that sp lies in, 8-byte
+ * aligned and above the one before it; boot/entry.asm starts the chain at 0.
+ */
+void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp)
+{
+	struct stack_span st;
+	int i = 0;
+
+	pr_crit("backtrace:");
+	print_frame(i++, rip, 0);
+	if (!trap_find_stack(sp, &st)) {
+		pr_crit("  (rsp %#lx is on no known stack; not walking it)", (unsigned long)sp);
+		return;
+	}
+	while (i < BACKTRACE_MAX && rbp >= sp && rbp % 8 == 0 && rbp + 16 <= st.hi) {
+		uintptr_t ret = ((const uintptr_t *)rbp)[1];
+		uintptr_t next = ((const uintptr_t *)rbp)[0];
+
+		if (!ret)
+			break;
+		print_frame(i++, ret, 1);
+		if (next <= rbp)
+			break;
+		rbp = next;
+	}
+}
+
+void panic(const char *fmt, ...)
+{
+	char msg[PANIC_MSG_MAX];
+	const uintptr_t *fp;
+	va_list ap;
+
+	panic_enter(EXIT_PANIC);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_crit("PANIC: %s", msg);
+	fp = (const uintptr_t *)read_frame_pointer();
+	panic_backtrace(fp[1], fp[0], (uintptr_t)fp);
+	shutdown_exit(EXIT_PANIC);
+}
+
+/*
+ * Stack protector support (-fstack-protector-strong with a global guard).
+ * The guard starts as a constant and is replaced at boot by
+ * panic_init_canary(), which itself has no canary to check.
+ */
+uintptr_t __stack_chk_guard = 0x595e9fbd94fda766;
+
+__attribute__((no_stack_protector)) void panic_init_canary(uint64_t seed)
+{
+	__stack_chk_guard ^= seed * 0x9E3779B97F4A7C15ULL;
+}
+
+void __stack_chk_fail(void)
+{
+	uintptr_t ret = (uintptr_t)__builtin_return_address(0), off;
+	const char *fn = ksyms_lookup(ret - 1, &off);
+
+	panic("stack smashing detected in %s()", fn ? fn : "an unknown function");
+}

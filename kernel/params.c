@@ -1,0 +1,201 @@
+#include "kernel/params.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/console.h"
+#include "kernel/printk.h"
+
+#define PARAM_VALUE_MAX 64
+#define PARAMS_TOKEN_MAX 256
+#define ARGS_SEPARATOR "--"
+
+int param_set_int(const struct param *p, const char *val)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 0);
+	if (!*val || *end || errno || v < p->min || v > p->max)
+		return -1;
+	*(int *)p->var = (int)v;
+	return 0;
+}
+
+void param_show_int(const struct param *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "%d", *(int *)p->var);
+}
+
+int param_set_bool(const struct param *p, const char *val)
+{
+	static const char *const yes[] = { "1", "yes", "on", "true" };
+	static const char *const no[] = { "0", "no", "off", "false" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(val, yes[i]) || !strcmp(val, no[i])) {
+			*(bool *)p->var = !strcmp(val, yes[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void param_show_bool(const struct param *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "%d", *(bool *)p->var);
+}
+
+int param_set_string(const struct param *p, const char *val)
+{
+	*(const char **)p->var = val;
+	return 0;
+}
+
+void param_show_string(const struct param *p, char *buf, size_t size)
+{
+	const char *s = *(const char **)p->var;
+
+	snprintf(buf, size, "%s", s ? s : "");
+}
+
+/* What a rejected value should have looked like, for the warning. */
+static void describe_expected(const struct param *p, char *buf, size_t size)
+{
+	if (p->set == param_set_int)
+		snprintf(buf, size, "an integer from %ld to %ld", p->min, p->max);
+	else if (p->set == param_set_bool)
+		snprintf(buf, size, "1/0, yes/no, on/off or true/false");
+	else
+		snprintf(buf, size, "%s", p->help);
+}
+
+static const struct param *find(const struct param *begin, const struct param *end,
+				const char *name, size_t len)
+{
+	for (const struct param *p = begin; p < end; p++)
+		if (strlen(p->name) == len && !strncmp(p->name, name, len))
+			return p;
+	return NULL;
+}
+
+/* Applies one "key=value" (or flag) token; returns 0 or -1 after warning. */
+static int apply(const struct param *begin, const struct param *end, char *tok)
+{
+	char *eq = strchr(tok, '=');
+	size_t len = eq ? (size_t)(eq - tok) : strlen(tok);
+	const struct param *p;
+	char was[PARAM_VALUE_MAX], expected[PARAM_VALUE_MAX * 2];
+
+	if (len == 0) {
+		pr_warn("params: malformed kernel parameter '%s': expected key=value", tok);
+		return -1;
+	}
+	p = find(begin, end, tok, len);
+	if (!p) {
+		pr_warn("params: unknown kernel parameter '%.*s' ignored ('help' lists them)",
+			(int)len, tok);
+		return -1;
+	}
+	if (!eq && !p->is_flag) {
+		pr_warn("params: kernel parameter '%s' needs a value: %s=...", p->name, p->name);
+		return -1;
+	}
+	p->show(p, was, sizeof(was));
+	if (p->set(p, eq ? eq + 1 : "1") < 0) {
+		describe_expected(p, expected, sizeof(expected));
+		pr_warn("params: bad value '%s' for %s: expected %s; keeping %s", eq ? eq + 1 : "",
+			p->name, expected, was);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Splits s into words at spaces and tabs; a double-quoted run is part of its
+ * word with the quotes removed. Returns the number of words, at most max.
+ */
+static int tokenize(char *s, char **tok, int max, int *warnings)
+{
+	int n = 0;
+	char *out = s;
+
+	while (*s) {
+		bool quoted = false;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		if (n == max) {
+			pr_warn("params: more than %d words on the command line; the rest is ignored",
+				max);
+			++*warnings;
+			break;
+		}
+		tok[n++] = out;
+		for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
+			if (*s == '"')
+				quoted = !quoted;
+			else
+				*out++ = *s;
+		}
+		if (quoted) {
+			pr_warn("params: unterminated quote in '%s'", tok[n - 1]);
+			++*warnings;
+		}
+		if (*s)
+			s++;
+		*out++ = '\0';
+	}
+	return n;
+}
+
+void params_parse(char *cmdline, const struct param *begin, const struct param *end,
+		  struct params_result *res)
+{
+	static char *tok[PARAMS_TOKEN_MAX];
+	int n, i, sep;
+
+	memset(res, 0, sizeof(*res));
+	res->argc = 1;
+	n = tokenize(cmdline, tok, PARAMS_TOKEN_MAX, &res->warnings);
+	for (sep = 0; sep < n && strcmp(tok[sep], ARGS_SEPARATOR); sep++)
+		if (!strcmp(tok[sep], "help"))
+			res->help = true;
+	if (res->help)
+		params_print_help(begin, end);
+	for (i = 0; i < sep; i++)
+		if (strcmp(tok[i], "help") && apply(begin, end, tok[i]) < 0)
+			res->warnings++;
+	for (i = sep + 1; i < n; i++) {
+		if (res->argc > PARAMS_ARGV_MAX) {
+			pr_warn("params: more than %d application arguments; the rest is dropped",
+				PARAMS_ARGV_MAX);
+			res->warnings++;
+			break;
+		}
+		res->argv[res->argc++] = tok[i];
+	}
+	res->argv[res->argc] = NULL;
+}
+
+void params_print_help(const struct param *begin, const struct param *end)
+{
+	char line[256], val[PARAM_VALUE_MAX];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+		     "Kernel parameters (key=value before \"--\"; application arguments after):\n");
+	console_write(line, (size_t)n);
+	for (const struct param *p = begin; p < end; p++) {
+		p->show(p, val, sizeof(val));
+		n = snprintf(line, sizeof(line), "  %-22s default %-10s %s\n", p->name, val,
+			     p->help);
+		console_write(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
+}

@@ -1,0 +1,32 @@
+#include "kernel/shutdown.h"
+
+#include "arch/x86_64/arch.h"
+#include "drivers/acpi.h"
+#include "kernel/printk.h"
+
+/*
+ * QEMU's isa-debug-exit (iobase 0xf4, iosize 4): writing v makes QEMU exit
+ * with (v << 1) | 1. We write status + 1, so that QEMU's own failure (exit 1)
+ * is never mistaken for a status.
+ */
+#define DEBUG_EXIT_PORT 0xF4
+
+void shutdown_exit(int status)
+{
+	outl(DEBUG_EXIT_PORT, (uint32_t)status + 1);
+	acpi_poweroff();
+	pr_crit("shutdown: no isa-debug-exit and no ACPI power-off; halting (status %d)", status);
+	cpu_halt_forever();
+}
+
+void shutdown_app_exit(int status)
+{
+	if (status < 0 || status > EXIT_APP_MAX) {
+		pr_warn("shutdown: exit status %d is outside 0-%d, the range that reaches the host; "
+			"reporting %d",
+			status, EXIT_APP_MAX, EXIT_APP_MAX);
+		status = EXIT_APP_MAX;
+	}
+	pr_info("shutdown: application exited with status %d", status);
+	shutdown_exit(status);
+}

@@ -1,0 +1,42 @@
+#include "kernel/time.h"
+
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/tsc.h"
+#include "kernel/printk.h"
+
+/* Set by boot/entry.asm at the first instruction. */
+extern const uint64_t boot_tsc;
+
+/* ns = (ticks * mult) >> TIME_SHIFT, with mult = 1e9 << TIME_SHIFT / hz. */
+#define TIME_SHIFT 32
+#define NS_PER_S 1000000000ULL
+
+static struct {
+	uint64_t hz;
+	uint64_t mult;
+} clock;
+
+void time_init(void)
+{
+	const char *how;
+
+	clock.hz = tsc_calibrate(&how);
+	clock.mult = (NS_PER_S << TIME_SHIFT) / clock.hz;
+	pr_info("time: TSC at %lu.%03lu MHz (%s)", (unsigned long)(clock.hz / 1000000),
+		(unsigned long)(clock.hz / 1000 % 1000), how);
+}
+
+uint64_t time_tsc_to_ns(uint64_t tsc)
+{
+	return (uint64_t)(((unsigned __int128)(tsc - boot_tsc) * clock.mult) >> TIME_SHIFT);
+}
+
+uint64_t clock_monotonic_ns(void)
+{
+	return time_tsc_to_ns(rdtsc());
+}
+
+uint64_t time_tsc_hz(void)
+{
+	return clock.hz;
+}

@@ -1,0 +1,21 @@
+/*
+ * Time since boot. Every user of time (printk, TCP, 9P, the scheduler)
+ * reads it through clock_monotonic_ns(), so host tests can supply a fake.
+ */
+#ifndef KERNEL_TIME_H
+#define KERNEL_TIME_H
+
+#include <stdint.h>
+
+/* Finds the TSC frequency. Until then the clock reads 0. */
+void time_init(void);
+
+/* Nanoseconds since the kernel's first instruction. */
+uint64_t clock_monotonic_ns(void);
+
+/* Converts a TSC reading into nanoseconds since the first instruction. */
+uint64_t time_tsc_to_ns(uint64_t tsc);
+
+uint64_t time_tsc_hz(void);
+
+#endif

@@ -1,0 +1,21 @@
+#ifndef _STDLIB_H
+#define _STDLIB_H
+
+#include <stddef.h>
+
+#define EXIT_SUCCESS 0
+#define EXIT_FAILURE 1
+
+__attribute__((noreturn)) void exit(int status);
+__attribute__((noreturn)) void abort(void);
+
+int abs(int v);
+long labs(long v);
+int atoi(const char *s);
+long atol(const char *s);
+long strtol(const char *restrict s, char **restrict end, int base);
+unsigned long strtoul(const char *restrict s, char **restrict end, int base);
+long long strtoll(const char *restrict s, char **restrict end, int base);
+unsigned long long strtoull(const char *restrict s, char **restrict end, int base);
+
+#endif
