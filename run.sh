@@ -16,6 +16,7 @@ usage: $prog [options] [app]          (app defaults to hello)
 
   --accel auto|kvm|tcg   accelerator (default auto: KVM only with hardware
                          virtualization, i.e. kvm_intel or kvm_amd loaded)
+  --cpu MODEL            QEMU CPU model (default: host under KVM, max under TCG)
   -m MIB                 guest memory in MiB (default 128)
   --append "P -- A"      kernel parameters P, then application arguments A
   --iso                  boot build/APP/ceres.iso through GRUB instead
@@ -39,11 +40,12 @@ die() {
 	exit 125
 }
 
-accel=auto mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
+accel=auto cpu="" mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
 timeout_s="" exit_device=1 pidfile="" build=1 dry=0 app=hello
 while [ $# -gt 0 ]; do
 	case $1 in
 	--accel) accel=${2:?--accel needs a value}; shift ;;
+	--cpu) cpu=${2:?--cpu needs a model}; shift ;;
 	-m) mem=${2:?-m needs a value}; shift ;;
 	--append) append=${2?--append needs a value}; shift ;;
 	--iso) iso=1 ;;
@@ -102,9 +104,9 @@ kernel=$build_dir/ceres
 qemu=(qemu-system-x86_64 -M pc -m "$mem" -nodefaults -no-user-config -no-reboot
 	-display none -vga std)
 if [ "$accel_name" = kvm ]; then
-	qemu+=(-accel kvm -cpu host)
+	qemu+=(-accel kvm -cpu "${cpu:-host}")
 else
-	qemu+=(-accel tcg -cpu max)
+	qemu+=(-accel tcg -cpu "${cpu:-max}")
 fi
 
 if [ "$iso" = 1 ]; then

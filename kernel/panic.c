@@ -1,7 +1,9 @@
 #include "kernel/panic.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/trap.h"
@@ -42,22 +44,45 @@ static void print_frame(int i, uintptr_t addr, int is_return)
 		pr_crit("  #%-2d %#018lx ?", i, (unsigned long)addr);
 }
 
+#define X86_CALL_REL32 0xE8
+#define CALL_REL32_LEN 5
+
+/* Is ret the return address of a direct call to the function holding rip? */
+static bool returns_from_call_to(uintptr_t ret, uintptr_t rip)
+{
+	uintptr_t off, ret_off;
+	int32_t rel;
+
+	if (!ksyms_lookup(rip, &off) || !ksyms_lookup(ret - CALL_REL32_LEN, &ret_off) ||
+	    ret_off < CALL_REL32_LEN - 1)
+		return false;
+	if (*(const uint8_t *)(ret - CALL_REL32_LEN) != X86_CALL_REL32)
+		return false;
+	memcpy(&rel, (const void *)(ret - sizeof(rel)), sizeof(rel));
+	return ret + (uintptr_t)(intptr_t)rel == rip - off;
+}
+
 /*
  * Walks saved frame pointers: [rbp] is the caller's rbp, [rbp+8] the return
  * address. A frame is trusted only inside the stack that sp lies in, 8-byte
  * aligned and above the one before it; boot/entry.asm starts the chain at 0.
+ * gcc gives leaf functions no frame, so when the word at sp is a return
+ * address into a call of the faulting function, that caller comes first.
  */
 void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp)
 {
 	struct stack_span st;
+	uintptr_t off;
 	int i = 0;
 
 	pr_crit("backtrace:");
 	print_frame(i++, rip, 0);
-	if (!trap_find_stack(sp, &st)) {
+	if (!trap_find_stack(sp, &st) || sp % 8) {
 		pr_crit("  (rsp %#lx is on no known stack; not walking it)", (unsigned long)sp);
 		return;
 	}
+	if (sp + 8 <= st.hi && returns_from_call_to(*(const uintptr_t *)sp, rip))
+		print_frame(i++, *(const uintptr_t *)sp, 1);
 	while (i < BACKTRACE_MAX && rbp >= sp && rbp % 8 == 0 && rbp + 16 <= st.hi) {
 		uintptr_t ret = ((const uintptr_t *)rbp)[1];
 		uintptr_t next = ((const uintptr_t *)rbp)[0];
@@ -65,7 +90,7 @@ void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp)
 		if (!ret)
 			break;
 		print_frame(i++, ret, 1);
-		if (next <= rbp)
+		if (!ksyms_lookup(ret - 1, &off) || next <= rbp)
 			break;
 		rbp = next;
 	}

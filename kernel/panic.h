@@ -1,6 +1,7 @@
 /*
  * For the impossible: print what happened and where, a backtrace, and end
- * the VM with EXIT_PANIC. Stays on in every build.
+ * the VM with EXIT_PANIC. assert() (<assert.h>) ends here too, and stays on
+ * in every kernel build.
  */
 #ifndef KERNEL_PANIC_H
 #define KERNEL_PANIC_H
@@ -8,11 +9,6 @@
 #include <stdint.h>
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
-
-#define assert(expr)                                                                   \
-	((expr) ? (void)0                                                              \
-		: panic("assertion failed at %s:%d in %s(): %s", __FILE__, __LINE__, \
-			__func__, #expr))
 
 /* Mixes seed into the stack protector's guard; called once, early. */
 void panic_init_canary(uint64_t seed);

@@ -116,8 +116,10 @@ static int apply(const struct param *begin, const struct param *end, char *tok)
 }
 
 /*
- * Splits s into words at spaces and tabs; a double-quoted run is part of its
- * word with the quotes removed. Returns the number of words, at most max.
+ * Splits s into words at spaces and tabs, the way GRUB writes a command line:
+ * a double-quoted run is part of its word with the quotes removed, and a
+ * backslash takes the next character as it is. Returns the number of words,
+ * at most max.
  */
 static int tokenize(char *s, char **tok, int max, int *warnings)
 {
@@ -141,6 +143,8 @@ static int tokenize(char *s, char **tok, int max, int *warnings)
 		for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
 			if (*s == '"')
 				quoted = !quoted;
+			else if (*s == '\\' && s[1])
+				*out++ = *++s;
 			else
 				*out++ = *s;
 		}

@@ -68,7 +68,8 @@ struct params_result {
 };
 
 /*
- * Splits cmdline in place (double quotes group words, and are removed),
+ * Splits cmdline in place (double quotes group words and are removed, a
+ * backslash escapes the next character),
  * applies the kernel parameters found in [begin, end) and collects the
  * application's arguments into res->argv[1..].
  */
