@@ -121,7 +121,7 @@ static bool find_s5(const struct acpi_header *dsdt, uint8_t *typ_a, uint8_t *typ
 			continue;
 		p += 5;
 		p += 1 + (*p >> 6); /* PkgLength: lead byte plus 0-3 more */
-		p++;                /* NumElements */
+		p++;		    /* NumElements */
 		used = aml_small_int(p, end, typ_a);
 		if (!used || !aml_small_int(p + used, end, typ_b))
 			return false;
@@ -147,12 +147,17 @@ void acpi_poweroff(void)
 	const struct acpi_rsdp *r = find_rsdp();
 	const struct acpi_fadt *f = r ? find_fadt(r) : NULL;
 	const struct acpi_header *dsdt = f ? table_at(f->dsdt) : NULL;
-	uint8_t a, b;
+	uint8_t a = 0, b = 0;
 
-	if (!r || !f || !dsdt || !f->pm1a_cnt_blk || !find_s5(dsdt, &a, &b)) {
-		pr_err("acpi: cannot power off: no %s", !r ? "RSDP" : !f ? "FADT" : !dsdt ? "DSDT"
-						      : !f->pm1a_cnt_blk ? "PM1a control port"
-									 : "\\_S5 package");
+	const char *missing = !r		       ? "RSDP"
+			      : !f		       ? "FADT"
+			      : !dsdt		       ? "DSDT"
+			      : !f->pm1a_cnt_blk       ? "PM1a control port"
+			      : !find_s5(dsdt, &a, &b) ? "\\_S5 package"
+						       : NULL;
+
+	if (missing) {
+		pr_err("acpi: cannot power off: no %s", missing);
 		return;
 	}
 	enable_acpi_mode(f);

@@ -37,9 +37,15 @@ static void vga_scroll(void)
 static void vga_putc(char c)
 {
 	switch (c) {
-	case '\n': vga.col = 0, vga.row++; break;
-	case '\r': vga.col = 0; break;
-	case '\t': vga.col = (vga.col + TAB_WIDTH) & ~(TAB_WIDTH - 1); break;
+	case '\n':
+		vga.col = 0, vga.row++;
+		break;
+	case '\r':
+		vga.col = 0;
+		break;
+	case '\t':
+		vga.col = (vga.col + TAB_WIDTH) & ~(TAB_WIDTH - 1);
+		break;
 	case '\b':
 		if (vga.col)
 			vga.col--;

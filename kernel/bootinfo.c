@@ -130,8 +130,8 @@ static int parse_mb1(struct bootinfo *bi, uint64_t info, const struct bootinfo_w
 		copy_string(bi, w, mi->cmdline, UINT64_MAX, bi->cmdline, sizeof(bi->cmdline),
 			    "command line");
 	if (mi->flags & MB1_INFO_LOADER_NAME)
-		copy_string(bi, w, mi->boot_loader_name, UINT64_MAX, bi->loader,
-			    sizeof(bi->loader), "loader name");
+		copy_string(bi, w, mi->boot_loader_name, UINT64_MAX, bi->loader, sizeof(bi->loader),
+			    "loader name");
 	if (mi->flags & MB1_INFO_MODS)
 		mb1_modules(bi, w, mi->mods_addr, mi->mods_count);
 	if (mi->flags & MB1_INFO_MMAP)
@@ -187,13 +187,16 @@ static void mb2_tag(struct bootinfo *bi, const struct bootinfo_window *w, const 
 		bi->mem_lower_kib = mem->mem_lower;
 		bi->mem_upper_kib = mem->mem_upper;
 		break;
-	case MB2_TAG_MMAP: mb2_mmap(bi, (const void *)t, addr); break;
+	case MB2_TAG_MMAP:
+		mb2_mmap(bi, (const void *)t, addr);
+		break;
 	case MB2_TAG_ACPI_OLD:
 	case MB2_TAG_ACPI_NEW:
 		if (!bi->acpi_rsdp || t->type == MB2_TAG_ACPI_NEW)
 			bi->acpi_rsdp = str;
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 

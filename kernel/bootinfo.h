@@ -33,17 +33,17 @@ struct bootinfo_module {
 };
 
 struct bootinfo {
-	int multiboot;                       /* 1 or 2 */
-	char loader[BOOTINFO_NAME_MAX];      /* "" when the loader gave none */
-	char cmdline[BOOTINFO_CMDLINE_MAX];  /* as given, loader's path included */
+	int multiboot;			    /* 1 or 2 */
+	char loader[BOOTINFO_NAME_MAX];	    /* "" when the loader gave none */
+	char cmdline[BOOTINFO_CMDLINE_MAX]; /* as given, loader's path included */
 	uint64_t mem_lower_kib, mem_upper_kib;
 	size_t nmem;
 	struct bootinfo_mem mem[BOOTINFO_MMAP_MAX];
 	size_t nmods;
 	struct bootinfo_module mods[BOOTINFO_MODS_MAX];
-	uint64_t acpi_rsdp; /* address of the loader's RSDP copy, 0 if none */
+	uint64_t acpi_rsdp;	       /* address of the loader's RSDP copy, 0 if none */
 	uint64_t info_start, info_end; /* where the loader's structure lay */
-	int errors; /* malformed or truncated parts, each also warned about */
+	int errors;		       /* malformed or truncated parts, each also warned about */
 };
 
 /*

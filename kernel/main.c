@@ -40,16 +40,16 @@ static void log_memory(const struct bootinfo *bi)
 	for (size_t i = 0; i < bi->nmem; i++)
 		if (bi->mem[i].type == BOOTINFO_MEM_AVAILABLE)
 			usable += bi->mem[i].len;
-	pr_info("boot: Multiboot %d from %s, %lu KiB usable RAM in %zu map entries",
-		bi->multiboot, bi->loader[0] ? bi->loader : "an unnamed loader",
-		(unsigned long)(usable >> 10), bi->nmem);
+	pr_info("boot: Multiboot %d from %s, %lu KiB usable RAM in %zu map entries", bi->multiboot,
+		bi->loader[0] ? bi->loader : "an unnamed loader", (unsigned long)(usable >> 10),
+		bi->nmem);
 }
 
 static void read_bootinfo(uint32_t magic, uint64_t info)
 {
-	static const struct bootinfo_window identity = {
-		.base = 0, .low = BOOT_WINDOW_LOW, .limit = BOOT_WINDOW_LIMIT
-	};
+	static const struct bootinfo_window identity = { .base = 0,
+							 .low = BOOT_WINDOW_LOW,
+							 .limit = BOOT_WINDOW_LIMIT };
 
 	if (bootinfo_parse(&boot.bi, magic, info, &identity) < 0) {
 		pr_crit("boot: unreadable Multiboot information at %#lx", (unsigned long)info);

@@ -134,7 +134,8 @@ static int tokenize(char *s, char **tok, int max, int *warnings)
 		if (!*s)
 			break;
 		if (n == max) {
-			pr_warn("params: more than %d words on the command line; the rest is ignored",
+			pr_warn("params: more than %d words on the command line; the rest is "
+				"ignored",
 				max);
 			++*warnings;
 			break;

@@ -37,12 +37,12 @@ void param_show_string(const struct param *p, char *buf, size_t size);
 
 #define PARAM_CAT2(a, b) a##b
 #define PARAM_CAT(a, b) PARAM_CAT2(a, b)
-#define PARAM_DEFINE(...)                                                                         \
-	static const struct param PARAM_CAT(param_, __LINE__)                                    \
+#define PARAM_DEFINE(...)                                     \
+	static const struct param PARAM_CAT(param_, __LINE__) \
 		__attribute__((section("ceres_params"), used, aligned(8))) = { __VA_ARGS__ }
 
 /* An int variable, accepted from lo to hi (decimal or 0x hex). */
-#define PARAM_INT(pname, v, lo, hi, text)                                                         \
+#define PARAM_INT(pname, v, lo, hi, text)                                                       \
 	PARAM_DEFINE(.name = pname, .help = text, .set = param_set_int, .show = param_show_int, \
 		     .var = &(v), .min = lo, .max = hi)
 /* A bool variable: 1/0, yes/no, on/off, true/false; the name alone means 1. */
@@ -50,8 +50,8 @@ void param_show_string(const struct param *p, char *buf, size_t size);
 	PARAM_DEFINE(.name = pname, .help = text, .set = param_set_bool, .show = param_show_bool, \
 		     .var = &(v), .is_flag = true)
 /* A const char * variable; the value stays valid for the kernel's lifetime. */
-#define PARAM_STRING(pname, v, text)                                                            \
-	PARAM_DEFINE(.name = pname, .help = text, .set = param_set_string,                     \
+#define PARAM_STRING(pname, v, text)                                       \
+	PARAM_DEFINE(.name = pname, .help = text, .set = param_set_string, \
 		     .show = param_show_string, .var = &(v))
 /* Parsed and shown by the caller's own functions. */
 #define PARAM_CUSTOM(pname, setfn, showfn, text) \

@@ -22,7 +22,8 @@ void shutdown_exit(int status)
 void shutdown_app_exit(int status)
 {
 	if (status < 0 || status > EXIT_APP_MAX) {
-		pr_warn("shutdown: exit status %d is outside 0-%d, the range that reaches the host; "
+		pr_warn("shutdown: exit status %d is outside 0-%d, the range that reaches the "
+			"host; "
 			"reporting %d",
 			status, EXIT_APP_MAX, EXIT_APP_MAX);
 		status = EXIT_APP_MAX;

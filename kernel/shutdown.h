@@ -7,8 +7,8 @@
 #define KERNEL_SHUTDOWN_H
 
 #define EXIT_APP_MAX 119      /* main's status, 0..119, reaches the host as is */
-#define EXIT_PANIC 120        /* panic(), assert(), stack smashing, abort() */
-#define EXIT_CRASH 121        /* a CPU exception */
+#define EXIT_PANIC 120	      /* panic(), assert(), stack smashing, abort() */
+#define EXIT_CRASH 121	      /* a CPU exception */
 #define EXIT_NO_LONG_MODE 122 /* the CPU cannot run 64-bit code */
 #define EXIT_BAD_BOOT 123     /* not started by a Multiboot loader */
 

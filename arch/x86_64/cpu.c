@@ -87,7 +87,8 @@ static void read_features(void)
 		uint32_t leaf = feature_table[f].leaf;
 		uint32_t max = leaf >= 0x80000000 ? cpu.max_ext_leaf : cpu.max_leaf;
 
-		if (leaf <= max && reg_of(cpuid(leaf, 0), feature_table[f].reg) >> feature_table[f].bit & 1)
+		if (leaf <= max &&
+		    reg_of(cpuid(leaf, 0), feature_table[f].reg) >> feature_table[f].bit & 1)
 			cpu.features |= 1ULL << f;
 	}
 }

@@ -86,11 +86,11 @@ static void report_page_fault(const struct trap_frame *f, uint64_t cr2)
 {
 	uint64_t e = f->error;
 
-	pr_crit("  %s of address %#lx: %s%s%s", e & PF_FETCH ? "instruction fetch"
-						 : e & PF_WRITE ? "write"
-								: "read",
-		(unsigned long)cr2,
-		e & PF_PRESENT ? "protection violation" : "page not mapped",
+	pr_crit("  %s of address %#lx: %s%s%s",
+		e & PF_FETCH   ? "instruction fetch"
+		: e & PF_WRITE ? "write"
+			       : "read",
+		(unsigned long)cr2, e & PF_PRESENT ? "protection violation" : "page not mapped",
 		e & PF_RESERVED ? ", reserved bit set" : "",
 		cr2 < 4096 ? " (NULL pointer dereference)" : "");
 }

@@ -7,7 +7,7 @@ enum {
 	F_LEFT = 1 << 0,  /* '-' */
 	F_PLUS = 1 << 1,  /* '+' */
 	F_SPACE = 1 << 2, /* ' ' */
-	F_ALT = 1 << 3,   /* '#' */
+	F_ALT = 1 << 3,	  /* '#' */
 	F_ZERO = 1 << 4,  /* '0' */
 };
 
@@ -118,28 +118,44 @@ static void format_str(struct out *o, const struct spec *sp, const char *s)
 static uintmax_t arg_unsigned(enum length len, va_list *ap)
 {
 	switch (len) {
-	case LEN_CHAR: return (unsigned char)va_arg(*ap, unsigned);
-	case LEN_SHORT: return (unsigned short)va_arg(*ap, unsigned);
-	case LEN_LONG: return va_arg(*ap, unsigned long);
-	case LEN_LLONG: return va_arg(*ap, unsigned long long);
-	case LEN_SIZE: return va_arg(*ap, size_t);
-	case LEN_PTRDIFF: return (uintmax_t)va_arg(*ap, ptrdiff_t);
-	case LEN_MAX: return va_arg(*ap, uintmax_t);
-	default: return va_arg(*ap, unsigned);
+	case LEN_CHAR:
+		return (unsigned char)va_arg(*ap, unsigned);
+	case LEN_SHORT:
+		return (unsigned short)va_arg(*ap, unsigned);
+	case LEN_LONG:
+		return va_arg(*ap, unsigned long);
+	case LEN_LLONG:
+		return va_arg(*ap, unsigned long long);
+	case LEN_SIZE:
+		return va_arg(*ap, size_t);
+	case LEN_PTRDIFF:
+		return (uintmax_t)va_arg(*ap, ptrdiff_t);
+	case LEN_MAX:
+		return va_arg(*ap, uintmax_t);
+	default:
+		return va_arg(*ap, unsigned);
 	}
 }
 
 static uintmax_t arg_signed(enum length len, va_list *ap)
 {
 	switch (len) {
-	case LEN_CHAR: return (uintmax_t)(intmax_t)(signed char)va_arg(*ap, int);
-	case LEN_SHORT: return (uintmax_t)(intmax_t)(short)va_arg(*ap, int);
-	case LEN_LONG: return (uintmax_t)(intmax_t)va_arg(*ap, long);
-	case LEN_LLONG: return (uintmax_t)(intmax_t)va_arg(*ap, long long);
-	case LEN_SIZE: return (uintmax_t)(intmax_t)va_arg(*ap, ptrdiff_t);
-	case LEN_PTRDIFF: return (uintmax_t)(intmax_t)va_arg(*ap, ptrdiff_t);
-	case LEN_MAX: return (uintmax_t)va_arg(*ap, intmax_t);
-	default: return (uintmax_t)(intmax_t)va_arg(*ap, int);
+	case LEN_CHAR:
+		return (uintmax_t)(intmax_t)(signed char)va_arg(*ap, int);
+	case LEN_SHORT:
+		return (uintmax_t)(intmax_t)(short)va_arg(*ap, int);
+	case LEN_LONG:
+		return (uintmax_t)(intmax_t)va_arg(*ap, long);
+	case LEN_LLONG:
+		return (uintmax_t)(intmax_t)va_arg(*ap, long long);
+	case LEN_SIZE:
+		return (uintmax_t)(intmax_t)va_arg(*ap, ptrdiff_t);
+	case LEN_PTRDIFF:
+		return (uintmax_t)(intmax_t)va_arg(*ap, ptrdiff_t);
+	case LEN_MAX:
+		return (uintmax_t)va_arg(*ap, intmax_t);
+	default:
+		return (uintmax_t)(intmax_t)va_arg(*ap, int);
 	}
 }
 
@@ -188,11 +204,11 @@ static const char *parse_spec(const char *p, struct spec *sp, va_list *ap)
 		sp->len = LEN_LLONG;
 		p += 2;
 	} else if (*p == 'h' || *p == 'l' || *p == 'z' || *p == 't' || *p == 'j') {
-		sp->len = *p == 'h' ? LEN_SHORT
-			: *p == 'l' ? LEN_LONG
-			: *p == 'z' ? LEN_SIZE
-			: *p == 't' ? LEN_PTRDIFF
-				    : LEN_MAX;
+		sp->len = *p == 'h'   ? LEN_SHORT
+			  : *p == 'l' ? LEN_LONG
+			  : *p == 'z' ? LEN_SIZE
+			  : *p == 't' ? LEN_PTRDIFF
+				      : LEN_MAX;
 		p++;
 	}
 	return p;
@@ -207,22 +223,36 @@ static const char *convert(struct out *o, const char *start, va_list *ap)
 
 	switch (*p) {
 	case 'd':
-	case 'i': format_int(o, &sp, arg_signed(sp.len, ap), 1, 10, 0); break;
-	case 'u': format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 10, 0); break;
-	case 'o': format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 8, 0); break;
-	case 'x': format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 16, 0); break;
-	case 'X': format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 16, 1); break;
+	case 'i':
+		format_int(o, &sp, arg_signed(sp.len, ap), 1, 10, 0);
+		break;
+	case 'u':
+		format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 10, 0);
+		break;
+	case 'o':
+		format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 8, 0);
+		break;
+	case 'x':
+		format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 16, 0);
+		break;
+	case 'X':
+		format_int(o, &sp, arg_unsigned(sp.len, ap), 0, 16, 1);
+		break;
 	case 'p':
 		sp.flags |= F_ALT;
 		format_int(o, &sp, (uintptr_t)va_arg(*ap, void *), 0, 16, 0);
 		break;
-	case 's': format_str(o, &sp, va_arg(*ap, const char *)); break;
+	case 's':
+		format_str(o, &sp, va_arg(*ap, const char *));
+		break;
 	case 'c':
 		c = (char)va_arg(*ap, int);
 		sp.prec = -1;
 		emit_number(o, &sp, "", &c, 1);
 		break;
-	case '%': emit(o, "%", 1); break;
+	case '%':
+		emit(o, "%", 1);
+		break;
 	case '\0':
 		emit(o, start - 1, (size_t)(p - start + 1));
 		return p;
