@@ -1,0 +1,92 @@
+# Helpers for the integration tests (sourced, bash). Every test prints one
+# line per check, "ok - NAME" or "not ok - NAME", which tests/run.sh counts.
+#
+# boot NAME APP [run.sh options...] boots APP with the serial console in
+# $out/NAME.serial, run.sh's own messages in $out/NAME.stderr, and its exit
+# status in $status. Every QEMU is started with a pidfile and killed by
+# process id when the test ends, however it ends.
+
+set -u
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=$root/build/tests
+mkdir -p "$out"
+TEST_TIMEOUT=${TEST_TIMEOUT:-60}
+pidfiles=()
+status=0
+
+cleanup_qemus() {
+	local f pid
+	for f in "${pidfiles[@]}"; do
+		[ -s "$f" ] || continue
+		pid=$(cat "$f")
+		kill -9 "$pid" 2>/dev/null
+		rm -f "$f"
+	done
+}
+trap cleanup_qemus EXIT
+trap 'exit 130' INT TERM
+
+boot() {
+	local name=$1 app=$2
+	shift 2
+	local pidfile=$out/$name.pid
+	pidfiles+=("$pidfile")
+	rm -f "$out/$name.serial" "$pidfile"
+	"$root/run.sh" --no-build --serial "$out/$name.serial" --pidfile "$pidfile" \
+		--timeout "$TEST_TIMEOUT" "$@" "$app" >"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
+	status=$?
+	# The UART sends \r\n; checks are written for \n.
+	touch "$out/$name.serial"
+	sed -i 's/\r$//' "$out/$name.serial"
+}
+
+pass() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; }
+
+# check NAME COMMAND...: one check, passing when COMMAND succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# expect_status NAME WANT: the last boot's status.
+expect_status() {
+	if [ "$status" = "$2" ]; then
+		pass "$1: exit status $2"
+	else
+		fail "$1: exit status $status, expected $2"
+		sed 's/^/    # /' "$out/$1.stderr" | tail -5
+	fi
+}
+
+# expect_serial NAME REGEX [DESCRIPTION]: the last boot's console has a line
+# matching REGEX (grep -E).
+expect_serial() {
+	if grep -qE -- "$2" "$out/$1.serial"; then
+		pass "$1: ${3:-console shows /$2/}"
+	else
+		fail "$1: ${3:-console shows /$2/}"
+		sed 's/^/    # /' "$out/$1.serial" | tail -8
+	fi
+}
+
+# expect_no_serial NAME REGEX [DESCRIPTION]: no console line matches REGEX.
+expect_no_serial() {
+	if grep -qE -- "$2" "$out/$1.serial"; then
+		fail "$1: ${3:-console lacks /$2/}"
+		grep -E -- "$2" "$out/$1.serial" | sed 's/^/    # /' | head -3
+	else
+		pass "$1: ${3:-console lacks /$2/}"
+	fi
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		(echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+	done
+	echo 0
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Makes sure this machine has what 'make run' (deps.sh run) or 'make test'
+# (deps.sh test) needs. As root with apt-get, it installs what is missing;
+# otherwise it names each missing piece and the Debian package that has it.
+set -u
+what=${1:-run}
+
+# command-or-path:package
+need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
+	qemu-system-x86_64:qemu-system-x86 /usr/share/qemu/qboot.rom:qemu-system-data)
+need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
+	mformat:mtools)
+need_test=(gdb:gdb clang-format:clang-format timeout:coreutils)
+
+case $what in
+run) need=("${need_run[@]}") ;;
+test) need=("${need_run[@]}" "${need_iso[@]}" "${need_test[@]}") ;;
+*) echo "usage: tools/deps.sh run|test" >&2; exit 2 ;;
+esac
+
+missing_pkgs=()
+missing_what=()
+for item in "${need[@]}"; do
+	thing=${item%%:*}
+	pkg=${item#*:}
+	if [[ $thing == /* ]]; then
+		[ -e "$thing" ] && continue
+	else
+		command -v "$thing" >/dev/null 2>&1 && continue
+	fi
+	missing_what+=("$thing")
+	[[ " ${missing_pkgs[*]} " == *" $pkg "* ]] || missing_pkgs+=("$pkg")
+done
+[ ${#missing_pkgs[@]} = 0 ] && exit 0
+
+echo "deps: missing ${missing_what[*]} (Debian packages: ${missing_pkgs[*]})" >&2
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "deps: installing them with apt-get" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	if apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}" >&2 ||
+		{ apt-get update -q >&2 && apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}" >&2; }; then
+		exit 0
+	fi
+	echo "deps: apt-get failed; install them by hand: apt-get install ${missing_pkgs[*]}" >&2
+	exit 1
+fi
+echo "deps: as root run: apt-get install ${missing_pkgs[*]}" >&2
+exit 1
