@@ -71,7 +71,7 @@ case $gdb_port in '' | *[!0-9]*) die "--gdb-port takes a port number, not '$gdb_
 case $timeout_s in *[!0-9]*) die "--timeout takes whole seconds, not '$timeout_s'" ;; esac
 
 # KVM only where the CPU virtualizes in hardware: a /dev/kvm served by a
-# software hypervisor (kvm_pvm) is far slower than TCG (docs/run.md).
+# software hypervisor (kvm_pvm) is far slower than TCG (docs/running.md).
 choose_accel() {
 	local mods
 	mods=$(awk '{print $1}' /proc/modules 2>/dev/null)

@@ -27,23 +27,34 @@
 
 /* A missing UART reads as 0xFF (THR empty); this bounds a stuck one. */
 #define TX_SPIN_MAX 100000
+/* THR empty means the whole transmit FIFO of a 16550A is free. */
+#define TX_FIFO_SIZE 16
 
-static void serial_putc(char c)
+static void wait_tx_empty(void)
 {
 	for (int i = 0; i < TX_SPIN_MAX; i++) {
 		if (inb(COM1 + UART_LSR) & LSR_THR_EMPTY)
-			break;
+			return;
 		cpu_relax();
 	}
-	outb(COM1 + UART_THR, (uint8_t)c);
 }
 
+/* Fills the FIFO a burst at a time: one status read per 16 bytes. */
 static void serial_write(const char *s, size_t n)
 {
+	int room = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
+		if (room < 2) {
+			wait_tx_empty();
+			room = TX_FIFO_SIZE;
+		}
+		if (s[i] == '\n') {
+			outb(COM1 + UART_THR, '\r');
+			room--;
+		}
+		outb(COM1 + UART_THR, (uint8_t)s[i]);
+		room--;
 	}
 }
 

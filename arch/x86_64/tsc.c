@@ -16,7 +16,7 @@
 #define PORT_B_GATE2 0x01
 #define PORT_B_SPEAKER 0x02
 #define PORT_B_OUT2 0x20
-#define CALIBRATE_MS 5
+#define CALIBRATE_MS 2
 /* What an assumed TSC runs at if the PIT never answers (no PIT at all). */
 #define FALLBACK_HZ 1000000000ULL
 

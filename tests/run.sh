@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# 'make test': builds the images, then runs every layer of tests: format,
+# host unit tests, and the integration tests that boot QEMU. Each check
+# prints "ok - ..." or "not ok - ..."; the last line counts them:
+# "N passed, N failed". Exit status 0 only if nothing failed.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+log=$root/build/tests
+mkdir -p "$log"
+results=$log/results.txt
+: >"$results"
+
+# Everything a check prints goes to the terminal and to $results.
+run() {
+	"$@" 2>&1 | tee -a "$results"
+}
+
+build() {
+	local what=$1
+	shift
+	if make "$@" >"$log/build-$what.log" 2>&1; then
+		echo "ok - build: $what"
+	else
+		echo "not ok - build: $what (see build/tests/build-$what.log)"
+		sed 's/^/    # /' "$log/build-$what.log" | tail -15
+	fi
+}
+
+echo "== build"
+run build hello APP=hello
+run build hello-iso APP=hello iso
+run build crash APP=crash
+
+echo "== format"
+if make -s check-format >"$log/format.log" 2>&1; then
+	run echo "ok - format: every C file matches .clang-format"
+else
+	run echo "not ok - format: files differ from .clang-format ('make format' fixes them)"
+	grep -o '^[^:]*:' "$log/format.log" | sort -u | sed 's/^/    # /' | head
+fi
+
+echo "== unit"
+run tests/unit/run.sh
+
+for t in tests/integration/*.sh; do
+	echo "== ${t#tests/}"
+	run "$t"
+done
+
+passed=$(grep -c '^ok - ' "$results")
+failed=$(grep -c '^not ok - ' "$results")
+if [ "$failed" -gt 0 ]; then
+	echo
+	echo "failed:"
+	grep '^not ok - ' "$results" | sed 's/^not ok - /  /'
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
