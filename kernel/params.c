@@ -189,6 +189,21 @@ void params_parse(char *cmdline, const struct param *begin, const struct param *
 	res->argv[res->argc] = NULL;
 }
 
+/* The parameter after prev in name order (the first if prev is NULL). */
+static const struct param *next_by_name(const struct param *begin, const struct param *end,
+					const struct param *prev)
+{
+	const struct param *best = NULL;
+
+	for (const struct param *p = begin; p < end; p++) {
+		if (prev && strcmp(p->name, prev->name) <= 0)
+			continue;
+		if (!best || strcmp(p->name, best->name) < 0)
+			best = p;
+	}
+	return best;
+}
+
 void params_print_help(const struct param *begin, const struct param *end)
 {
 	char line[256], val[PARAM_VALUE_MAX];
@@ -197,7 +212,8 @@ void params_print_help(const struct param *begin, const struct param *end)
 	n = snprintf(line, sizeof(line),
 		     "Kernel parameters (key=value before \"--\"; application arguments after):\n");
 	console_write(line, (size_t)n);
-	for (const struct param *p = begin; p < end; p++) {
+	for (const struct param *p = next_by_name(begin, end, NULL); p;
+	     p = next_by_name(begin, end, p)) {
 		p->show(p, val, sizeof(val));
 		n = snprintf(line, sizeof(line), "  %-22s default %-10s %s\n", p->name, val,
 			     p->help);

@@ -76,7 +76,7 @@ struct params_result {
 void params_parse(char *cmdline, const struct param *begin, const struct param *end,
 		  struct params_result *res);
 
-/* Prints every parameter with its current value and its help text. */
+/* Prints every parameter, in name order, with its current value and help text. */
 void params_print_help(const struct param *begin, const struct param *end);
 
 /* The parameters linked into this image. */
