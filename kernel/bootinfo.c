@@ -53,8 +53,9 @@ static void copy_string(struct bootinfo *bi, const struct bootinfo_window *w, ui
 static void add_mem(struct bootinfo *bi, uint64_t base, uint64_t len, uint32_t type)
 {
 	if (bi->nmem == BOOTINFO_MMAP_MAX) {
-		pr_warn("bootinfo: more than %d memory map entries; %#lx+%#lx ignored",
-			BOOTINFO_MMAP_MAX, (unsigned long)base, (unsigned long)len);
+		if (!bi->mem_dropped++)
+			pr_warn("bootinfo: more than %d memory map entries; the rest are ignored",
+				BOOTINFO_MMAP_MAX);
 		bi->errors++;
 		return;
 	}
@@ -66,7 +67,9 @@ static struct bootinfo_module *add_module(struct bootinfo *bi, uint64_t start, u
 	struct bootinfo_module *m;
 
 	if (bi->nmods == BOOTINFO_MODS_MAX) {
-		pr_warn("bootinfo: more than %d modules; the rest are ignored", BOOTINFO_MODS_MAX);
+		if (!bi->mods_dropped++)
+			pr_warn("bootinfo: more than %d modules; the rest are ignored",
+				BOOTINFO_MODS_MAX);
 		bi->errors++;
 		return NULL;
 	}
@@ -192,7 +195,9 @@ static void mb2_tag(struct bootinfo *bi, const struct bootinfo_window *w, const 
 		break;
 	case MB2_TAG_ACPI_OLD:
 	case MB2_TAG_ACPI_NEW:
-		if (!bi->acpi_rsdp || t->type == MB2_TAG_ACPI_NEW)
+		if (t->size < sizeof(*t) + MB2_RSDP_V1_SIZE)
+			fail(bi, "ACPI tag", addr);
+		else if (!bi->acpi_rsdp || t->type == MB2_TAG_ACPI_NEW)
 			bi->acpi_rsdp = str;
 		break;
 	default:

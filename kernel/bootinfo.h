@@ -43,7 +43,8 @@ struct bootinfo {
 	struct bootinfo_module mods[BOOTINFO_MODS_MAX];
 	uint64_t acpi_rsdp;	       /* address of the loader's RSDP copy, 0 if none */
 	uint64_t info_start, info_end; /* where the loader's structure lay */
-	int errors;		       /* malformed or truncated parts, each also warned about */
+	int errors;		       /* malformed, truncated or dropped parts */
+	int mem_dropped, mods_dropped; /* entries past the arrays' ends (warned once) */
 };
 
 /*

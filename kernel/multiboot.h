@@ -51,6 +51,7 @@ struct mb1_mmap_entry {
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 #define MB2_TAG_ALIGN 8
+#define MB2_RSDP_V1_SIZE 20 /* the smallest RSDP copy an ACPI tag can hold */
 
 struct mb2_info {
 	uint32_t total_size;

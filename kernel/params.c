@@ -1,5 +1,6 @@
 #include "kernel/params.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,9 +19,19 @@ int param_set_int(const struct param *p, const char *val)
 	char *end;
 	long v;
 
+	/* [sign] decimal or 0x hex digits: a leading zero does not mean octal. */
+	bool neg = *val == '-';
+	const char *digits = val + (neg || *val == '+');
+	bool hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+
+	digits += hex ? 2 : 0;
+	/* strtol would take a sign, spaces, or a second 0x; none is valid here. */
+	if (!isxdigit((unsigned char)digits[0]) || digits[1] == 'x' || digits[1] == 'X')
+		return -1;
 	errno = 0;
-	v = strtol(val, &end, 0);
-	if (!*val || *end || errno || v < p->min || v > p->max)
+	v = strtol(digits, &end, hex ? 16 : 10);
+	v = neg ? -v : v;
+	if (*end || errno || v < p->min || v > p->max)
 		return -1;
 	*(int *)p->var = (int)v;
 	return 0;
@@ -149,13 +160,13 @@ static int tokenize(char *s, char **tok, int max, int *warnings)
 			else
 				*out++ = *s;
 		}
+		if (*s)
+			s++;
+		*out++ = '\0';
 		if (quoted) {
 			pr_warn("params: unterminated quote in '%s'", tok[n - 1]);
 			++*warnings;
 		}
-		if (*s)
-			s++;
-		*out++ = '\0';
 	}
 	return n;
 }
@@ -178,9 +189,9 @@ void params_parse(char *cmdline, const struct param *begin, const struct param *
 		if (strcmp(tok[i], "help") && apply(begin, end, tok[i]) < 0)
 			res->warnings++;
 	for (i = sep + 1; i < n; i++) {
-		if (res->argc > PARAMS_ARGV_MAX) {
+		if (res->argc == PARAMS_ARGV_MAX) {
 			pr_warn("params: more than %d application arguments; the rest is dropped",
-				PARAMS_ARGV_MAX);
+				PARAMS_ARGV_MAX - 1);
 			res->warnings++;
 			break;
 		}
@@ -217,6 +228,10 @@ void params_print_help(const struct param *begin, const struct param *end)
 		p->show(p, val, sizeof(val));
 		n = snprintf(line, sizeof(line), "  %-22s default %-10s %s\n", p->name, val,
 			     p->help);
-		console_write(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		if (n >= (int)sizeof(line)) { /* cut, but keep the line's end */
+			n = sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
+		console_write(line, (size_t)n);
 	}
 }

@@ -60,7 +60,7 @@ void param_show_string(const struct param *p, char *buf, size_t size);
 #define PARAMS_ARGV_MAX 128
 
 struct params_result {
-	/* argv[0] is left NULL for the caller; argv[argc] is NULL. */
+	/* argv[0] is left NULL for the caller; argv[argc] is NULL; argc <= PARAMS_ARGV_MAX. */
 	int argc;
 	char *argv[PARAMS_ARGV_MAX + 1];
 	bool help;    /* "help" was given: the table was printed */

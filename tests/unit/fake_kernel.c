@@ -1,0 +1,95 @@
+#include "tests/unit/fake_kernel.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/console.h"
+#include "kernel/printk.h"
+
+#define CAPTURE_SIZE (64 * 1024)
+
+/* Text captured since the last clear, always NUL-terminated. */
+struct capture {
+	const char *name;
+	char text[CAPTURE_SIZE];
+	size_t len;
+};
+
+static struct capture printk_out = { .name = "printk" };
+static struct capture console_out = { .name = "console" };
+static int printk_count; /* messages in printk_out */
+
+/* Room for n more bytes and the NUL; a test that needs more is wrong, so it stops. */
+static char *capture_reserve(struct capture *c, size_t n)
+{
+	if (n >= sizeof(c->text) - c->len) {
+		fprintf(stderr, "fake_kernel: the %s capture (%zu bytes) is full\n", c->name,
+			sizeof(c->text));
+		abort();
+	}
+	return c->text + c->len;
+}
+
+static void capture_clear(struct capture *c)
+{
+	c->len = 0;
+	c->text[0] = '\0';
+}
+
+void printk(enum log_level level, const char *fmt, ...)
+{
+	static const char letter[] = "CEWID"; /* by enum log_level, as the kernel prints */
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	/* "W: " + the message + "\n" */
+	p = capture_reserve(&printk_out, (size_t)n + 4);
+	p += sprintf(p, "%c: ", letter[level]);
+	va_start(ap, fmt);
+	p += vsprintf(p, fmt, ap);
+	va_end(ap);
+	strcpy(p, "\n");
+	printk_out.len += (size_t)n + 4;
+	printk_count++;
+}
+
+void console_write(const char *s, size_t n)
+{
+	char *p = capture_reserve(&console_out, n);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	console_out.len += n;
+}
+
+const char *fake_log(void)
+{
+	return printk_out.text;
+}
+
+int fake_log_count(void)
+{
+	return printk_count;
+}
+
+void fake_log_clear(void)
+{
+	capture_clear(&printk_out);
+	printk_count = 0;
+}
+
+const char *fake_console(void)
+{
+	return console_out.text;
+}
+
+void fake_console_clear(void)
+{
+	capture_clear(&console_out);
+}

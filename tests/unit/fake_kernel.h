@@ -1,0 +1,18 @@
+/*
+ * Host stand-ins for the kernel services that the modules under test call:
+ * printk() and console_write() append to buffers that tests read and clear.
+ */
+#ifndef TESTS_UNIT_FAKE_KERNEL_H
+#define TESTS_UNIT_FAKE_KERNEL_H
+
+/* Every printk() since the last clear, one line each: "W: params: ...\n". */
+const char *fake_log(void);
+/* How many messages fake_log() holds. */
+int fake_log_count(void);
+void fake_log_clear(void);
+
+/* Everything console_write() was given since the last clear. */
+const char *fake_console(void);
+void fake_console_clear(void);
+
+#endif

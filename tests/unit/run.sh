@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds each tests/unit/test_NAME.c for the host, with the module it tests and
+# the fake kernel, under the sanitizers, into build/unit/, and runs it.
+#
+# Stdout carries only "ok - ..." and "not ok - ..." lines: the test binaries'
+# own, plus "not ok - test_NAME.c: build" when one does not compile and
+# "not ok - test_NAME.c: ran to completion" when one dies. Compiler messages
+# and failure details go to stderr. Exits 1 if anything failed.
+set -u
+
+cd "$(dirname "$0")/../.." || exit 1
+
+# The module each suite tests, besides the fakes.
+declare -A module=(
+	[params]=kernel/params.c
+	[format]=lib/libc/format.c
+	[bootinfo]=kernel/bootinfo.c
+)
+cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined
+	-fno-sanitize-recover=all -I.)
+out=build/unit
+failed=0
+
+mkdir -p "$out" || exit 1
+for src in tests/unit/test_*.c; do
+	file=${src##*/}
+	name=${file#test_}
+	name=${name%.c}
+	bin=$out/test_$name
+	if [[ -z ${module[$name]:-} ]]; then
+		echo "run.sh: no module listed for $src" >&2
+		echo "not ok - $file: build"
+		failed=1
+		continue
+	fi
+	if ! gcc "${cflags[@]}" -o "$bin" "$src" "${module[$name]}" \
+		tests/unit/fake_kernel.c >&2; then
+		echo "not ok - $file: build"
+		failed=1
+		continue
+	fi
+	# The binary exits 0, or 1 after printing its "not ok" lines; any other
+	# end means it died by itself.
+	"$bin" | tee "$bin.out"
+	status=${PIPESTATUS[0]}
+	if ((status == 1)) && grep -q '^not ok' "$bin.out"; then
+		failed=1
+	elif ((status != 0)); then
+		echo "run.sh: $bin ended with status $status" >&2
+		echo "not ok - $file: ran to completion"
+		failed=1
+	fi
+done
+exit "$failed"
