@@ -38,7 +38,7 @@ static void print_frame(int i, uintptr_t addr, int is_return)
 	const char *name = ksyms_lookup(addr - (is_return ? 1 : 0), &off);
 
 	if (name)
-		pr_crit("  #%-2d %#018lx %s+%#lx", i, (unsigned long)addr, name,
+		pr_crit("  #%-2d %#018lx %s+0x%lx", i, (unsigned long)addr, name,
 			(unsigned long)(off + (is_return ? 1 : 0)));
 	else
 		pr_crit("  #%-2d %#018lx ?", i, (unsigned long)addr);
@@ -53,8 +53,7 @@ static bool returns_from_call_to(uintptr_t ret, uintptr_t rip)
 	uintptr_t off, ret_off;
 	int32_t rel;
 
-	if (!ksyms_lookup(rip, &off) || !ksyms_lookup(ret - CALL_REL32_LEN, &ret_off) ||
-	    ret_off < CALL_REL32_LEN - 1)
+	if (!ksyms_lookup(rip, &off) || !ksyms_lookup(ret - CALL_REL32_LEN, &ret_off))
 		return false;
 	if (*(const uint8_t *)(ret - CALL_REL32_LEN) != X86_CALL_REL32)
 		return false;
