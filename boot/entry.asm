@@ -208,6 +208,8 @@ boot_pml4:	resb PAGE_SIZE
 boot_pdpt:	resb PAGE_SIZE
 boot_pd:	resb 4 * PAGE_SIZE
 boot_pt0:	resb PAGE_SIZE
+boot_stack_guard:		; unmapped by the kernel (kernel/stack.c)
+		resb PAGE_SIZE
 boot_stack_bottom:
 		resb BOOT_STACK_SIZE
 boot_stack_top:

@@ -1,6 +1,7 @@
 #include "kernel/ksyms.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Defined by the generated ksyms.S, sorted by address. */
 extern const uint64_t ksyms_count;
@@ -26,4 +27,15 @@ const char *ksyms_lookup(uintptr_t addr, uintptr_t *offset)
 		return NULL;
 	*offset = addr - ksyms_addr[lo];
 	return ksyms_names + ksyms_name_off[lo];
+}
+
+void ksyms_describe(uintptr_t addr, char *buf, size_t size)
+{
+	uintptr_t off;
+	const char *name = ksyms_lookup(addr, &off);
+
+	if (name)
+		snprintf(buf, size, "%s+0x%lx", name, (unsigned long)off);
+	else
+		snprintf(buf, size, "?");
 }

@@ -4,18 +4,22 @@
  * and information.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/acpi.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 #include "kernel/bootinfo.h"
+#include "kernel/page.h"
 #include "kernel/params.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/shutdown.h"
+#include "kernel/stack.h"
 #include "kernel/time.h"
 
 /* The application linked into this image. */
@@ -30,20 +34,9 @@ extern const uint64_t boot_tsc;
 
 static struct {
 	struct bootinfo bi;
+	char cmdline[BOOTINFO_CMDLINE_MAX]; /* split in place by params_parse() */
 	struct params_result args;
 } boot;
-
-static void log_memory(const struct bootinfo *bi)
-{
-	uint64_t usable = 0;
-
-	for (size_t i = 0; i < bi->nmem; i++)
-		if (bi->mem[i].type == BOOTINFO_MEM_AVAILABLE)
-			usable += bi->mem[i].len;
-	pr_info("boot: Multiboot %d from %s, %lu KiB usable RAM in %zu map entries", bi->multiboot,
-		bi->loader[0] ? bi->loader : "an unnamed loader", (unsigned long)(usable >> 10),
-		bi->nmem);
-}
 
 static void read_bootinfo(uint32_t magic, uint64_t info)
 {
@@ -55,7 +48,6 @@ static void read_bootinfo(uint32_t magic, uint64_t info)
 		pr_crit("boot: unreadable Multiboot information at %#lx", (unsigned long)info);
 		shutdown_exit(EXIT_BAD_BOOT);
 	}
-	pr_debug("boot: command line '%s'", boot.bi.cmdline);
 }
 
 void kernel_main(uint32_t magic, uint64_t info)
@@ -69,15 +61,23 @@ void kernel_main(uint32_t magic, uint64_t info)
 	/* The loader's information, copied before anything can overwrite it. */
 	read_bootinfo(magic, info);
 	/* Parameters before anything else logs: loglevel= governs what follows. */
-	params_parse(bootinfo_args(&boot.bi), __start_ceres_params, __stop_ceres_params,
-		     &boot.args);
+	strcpy(boot.cmdline, bootinfo_args(&boot.bi));
+	params_parse(boot.cmdline, __start_ceres_params, __stop_ceres_params, &boot.args);
 	if (boot.args.help)
 		shutdown_exit(0);
 	/* Calibrate the clock: timestamps until now read 0. */
 	time_init();
-	log_memory(&boot.bi);
+	pr_info("boot: Multiboot %d from %s, command line '%s'", boot.bi.multiboot,
+		boot.bi.loader[0] ? boot.bi.loader : "an unnamed loader", boot.bi.cmdline);
 	/* Features next: NX and XSAVE must be on before any code relies on them. */
 	cpu_init();
+	/* Physical pages from the memory map, then the kernel's own page tables
+	 * (built from those pages), then the RAM only those tables reach. */
+	page_init(&boot.bi, PAGING_BOOT_LIMIT);
+	paging_init(&boot.bi);
+	page_add_high(&boot.bi, PAGING_BOOT_LIMIT);
+	/* Guard pages under the boot and IST stacks, now that the tables are ours. */
+	stack_init();
 	/* Power-off needs the RSDP the loader may have handed over. */
 	acpi_set_rsdp(boot.bi.acpi_rsdp);
 

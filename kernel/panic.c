@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "arch/x86_64/arch.h"
-#include "arch/x86_64/trap.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
 #include "kernel/shutdown.h"
+#include "kernel/stack.h"
 
 #define BACKTRACE_MAX 32
 #define PANIC_MSG_MAX 256
@@ -66,23 +66,26 @@ static bool returns_from_call_to(uintptr_t ret, uintptr_t rip)
  * address. A frame is trusted only inside the stack that sp lies in, 8-byte
  * aligned and above the one before it; boot/entry.asm starts the chain at 0.
  * gcc gives leaf functions no frame, so when the word at sp is a return
- * address into a call of the faulting function, that caller comes first.
+ * address into a call of the faulting function (or the caller says it is
+ * one), that caller comes first.
  */
-void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp)
+void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp, bool sp_is_return)
 {
-	struct stack_span st;
+	const struct stack *st;
+	bool guard;
 	uintptr_t off;
 	int i = 0;
 
 	pr_crit("backtrace:");
 	print_frame(i++, rip, 0);
-	if (!trap_find_stack(sp, &st) || sp % 8) {
+	if (!(st = stack_find(sp, &guard)) || sp % 8) {
 		pr_crit("  (rsp %#lx is on no known stack; not walking it)", (unsigned long)sp);
 		return;
 	}
-	if (sp + 8 <= st.hi && returns_from_call_to(*(const uintptr_t *)sp, rip))
+	if (sp + 8 <= st->hi && !guard &&
+	    (sp_is_return || returns_from_call_to(*(const uintptr_t *)sp, rip)))
 		print_frame(i++, *(const uintptr_t *)sp, 1);
-	while (i < BACKTRACE_MAX && rbp >= sp && rbp % 8 == 0 && rbp + 16 <= st.hi) {
+	while (i < BACKTRACE_MAX && rbp >= sp && rbp % 8 == 0 && rbp + 16 <= st->hi) {
 		uintptr_t ret = ((const uintptr_t *)rbp)[1];
 		uintptr_t next = ((const uintptr_t *)rbp)[0];
 
@@ -107,7 +110,7 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	pr_crit("PANIC: %s", msg);
 	fp = (const uintptr_t *)read_frame_pointer();
-	panic_backtrace(fp[1], fp[0], (uintptr_t)fp);
+	panic_backtrace(fp[1], fp[0], (uintptr_t)fp, false);
 	shutdown_exit(EXIT_PANIC);
 }
 

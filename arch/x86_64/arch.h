@@ -108,6 +108,28 @@ static inline void irq_enable(void)
 	__asm__ volatile("sti" : : : "memory");
 }
 
+/* Disables interrupts; returns the previous state for irq_restore(). */
+static inline unsigned long irq_save(void)
+{
+	unsigned long flags;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+#define RFLAGS_IF (1UL << 9)
+
+static inline void irq_restore(unsigned long flags)
+{
+	if (flags & RFLAGS_IF)
+		irq_enable();
+}
+
+static inline void invlpg(uintptr_t addr)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause");

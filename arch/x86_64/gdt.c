@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+#include "kernel/page.h"
+#include "kernel/stack.h"
+
 #define IST_STACK_SIZE 8192
 
 #define DESC_CODE64 0x00AF9A000000FFFFULL
@@ -28,11 +31,24 @@ struct gdt_pointer {
 	uint64_t base;
 } __attribute__((packed));
 
+/* Each IST stack has a guard page below it, unmapped by stack_init(). */
+struct ist_stack {
+	uint8_t guard[PAGE_SIZE];
+	uint8_t stack[IST_STACK_SIZE];
+};
+
 static struct {
+	struct ist_stack ist[IST_COUNT];
 	uint64_t desc[5]; /* null, code, data, TSS (two slots) */
 	struct tss tss;
-	uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
-} gdt __attribute__((aligned(16)));
+	struct stack known[IST_COUNT];
+} gdt __attribute__((aligned(PAGE_SIZE)));
+
+static const char *const ist_names[IST_COUNT] = {
+	"double-fault IST",
+	"NMI IST",
+	"machine-check IST",
+};
 
 static void set_tss_descriptor(void)
 {
@@ -51,8 +67,13 @@ void gdt_init(void)
 	gdt.desc[1] = DESC_CODE64;
 	gdt.desc[2] = DESC_DATA;
 	memset(&gdt.tss, 0, sizeof(gdt.tss));
-	for (int i = 1; i <= IST_COUNT; i++)
-		gdt.tss.ist[i - 1] = (uint64_t)gdt.ist_stack[i - 1] + IST_STACK_SIZE;
+	for (int i = 0; i < IST_COUNT; i++) {
+		gdt.known[i] = (struct stack){ .name = ist_names[i],
+					       .lo = (uintptr_t)gdt.ist[i].stack,
+					       .hi = (uintptr_t)gdt.ist[i].stack + IST_STACK_SIZE };
+		gdt.tss.ist[i] = gdt.known[i].hi;
+		stack_register_static(&gdt.known[i]);
+	}
 	gdt.tss.iomap_base = sizeof(gdt.tss); /* no I/O bitmap */
 	set_tss_descriptor();
 
@@ -70,10 +91,4 @@ void gdt_init(void)
 			 :
 			 : "m"(ptr), "i"(GDT_KERNEL_CODE), "i"(GDT_KERNEL_DATA), "r"(GDT_TSS)
 			 : "rax", "memory");
-}
-
-void gdt_ist_stack(enum ist_slot slot, uintptr_t *lo, uintptr_t *hi)
-{
-	*lo = (uintptr_t)gdt.ist_stack[slot - 1];
-	*hi = *lo + IST_STACK_SIZE;
 }

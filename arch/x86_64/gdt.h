@@ -15,10 +15,10 @@ enum ist_slot {
 	IST_COUNT = 3,
 };
 
-/* Loads the GDT, reloads the segment registers, and loads the TSS. */
+/*
+ * Loads the GDT, reloads the segment registers, and loads the TSS; the IST
+ * stacks are registered with kernel/stack.c.
+ */
 void gdt_init(void);
-
-/* The bounds of IST stack slot (1..IST_COUNT). */
-void gdt_ist_stack(enum ist_slot slot, uintptr_t *lo, uintptr_t *hi);
 
 #endif

@@ -8,10 +8,13 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/shutdown.h"
+#include "kernel/stack.h"
 
+#define VEC_DOUBLE_FAULT 8
 #define VEC_PAGE_FAULT 14
 #define EXCEPTION_VECTORS 32
 
@@ -21,8 +24,8 @@
 #define PF_RESERVED (1u << 3)
 #define PF_FETCH (1u << 4)
 
-/* Set by boot/entry.asm. */
-extern const char boot_stack_bottom[], boot_stack_top[];
+extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern const char __data_start[], __kernel_end[];
 
 static const char *const exception_names[EXCEPTION_VECTORS] = {
 	[0] = "divide error (#DE)",
@@ -61,25 +64,18 @@ void trap_init(void)
 	idt_init();
 }
 
-bool trap_find_stack(uintptr_t sp, struct stack_span *out)
+/* What lies at addr, for a page fault report. */
+static const char *region_of(uint64_t addr)
 {
-	static const char *const ist_names[IST_COUNT + 1] = {
-		[IST_DOUBLE_FAULT] = "double-fault IST",
-		[IST_NMI] = "NMI IST",
-		[IST_MACHINE_CHECK] = "machine-check IST",
-	};
-
-	*out = (struct stack_span){ "boot", (uintptr_t)boot_stack_bottom,
-				    (uintptr_t)boot_stack_top };
-	if (sp >= out->lo && sp < out->hi)
-		return true;
-	for (int i = 1; i <= IST_COUNT; i++) {
-		gdt_ist_stack((enum ist_slot)i, &out->lo, &out->hi);
-		out->name = ist_names[i];
-		if (sp >= out->lo && sp < out->hi)
-			return true;
-	}
-	return false;
+	if (addr < PAGE_SIZE)
+		return " (NULL pointer dereference)";
+	if (addr >= (uint64_t)__text_start && addr < (uint64_t)__text_end)
+		return " in kernel code, which is read-only";
+	if (addr >= (uint64_t)__rodata_start && addr < (uint64_t)__rodata_end)
+		return " in read-only data";
+	if (addr >= (uint64_t)__data_start && addr < (uint64_t)__kernel_end)
+		return " in kernel data, which is not executable";
+	return "";
 }
 
 static void report_page_fault(const struct trap_frame *f, uint64_t cr2)
@@ -91,8 +87,7 @@ static void report_page_fault(const struct trap_frame *f, uint64_t cr2)
 		: e & PF_WRITE ? "write"
 			       : "read",
 		(unsigned long)cr2, e & PF_PRESENT ? "protection violation" : "page not mapped",
-		e & PF_RESERVED ? ", reserved bit set" : "",
-		cr2 < 4096 ? " (NULL pointer dereference)" : "");
+		e & PF_RESERVED ? ", reserved bit set" : "", region_of(cr2));
 }
 
 static void report_registers(const struct trap_frame *f)
@@ -107,11 +102,28 @@ static void report_registers(const struct trap_frame *f)
 		read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }
 
+/* Names the stack rsp is on, and an overflow when the fault hit a guard page. */
+static void report_stack(const struct trap_frame *f, uint64_t cr2)
+{
+	bool guard;
+	const struct stack *s = stack_find(f->rsp, &guard);
+	const struct stack *hit;
+
+	if (s)
+		pr_crit("  stack: %s [%#lx-%#lx)%s", s->name, (unsigned long)s->lo,
+			(unsigned long)s->hi, guard ? ", rsp in its guard page" : "");
+	else
+		pr_crit("  stack: rsp %#lx is on no known stack", (unsigned long)f->rsp);
+	if ((f->vector == VEC_PAGE_FAULT || f->vector == VEC_DOUBLE_FAULT) &&
+	    (hit = stack_find(cr2, &guard)) && guard)
+		pr_crit("  STACK OVERFLOW: the %s stack ran into its guard page at %#lx", hit->name,
+			(unsigned long)cr2);
+}
+
 static __attribute__((noreturn)) void crash(const struct trap_frame *f)
 {
 	const char *name = exception_names[f->vector];
 	uint64_t cr2 = read_cr2();
-	struct stack_span st;
 
 	panic_enter(EXIT_CRASH);
 	pr_crit("CRASH: %s, vector %lu, error code %#lx", name ? name : "reserved exception",
@@ -119,10 +131,10 @@ static __attribute__((noreturn)) void crash(const struct trap_frame *f)
 	if (f->vector == VEC_PAGE_FAULT)
 		report_page_fault(f, cr2);
 	report_registers(f);
-	if (trap_find_stack(f->rsp, &st))
-		pr_crit("  stack: %s [%#lx-%#lx)", st.name, (unsigned long)st.lo,
-			(unsigned long)st.hi);
-	panic_backtrace(f->rip, f->rbp, f->rsp);
+	report_stack(f, cr2);
+	/* A fetch fault at the very address jumped to: the call had just pushed. */
+	panic_backtrace(f->rip, f->rbp, f->rsp,
+			f->vector == VEC_PAGE_FAULT && f->error & PF_FETCH && f->rip == cr2);
 	shutdown_exit(EXIT_CRASH);
 }
 

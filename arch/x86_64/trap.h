@@ -19,14 +19,6 @@ struct trap_frame {
 /* Loads the kernel's GDT (with the TSS and IST stacks) and the IDT. */
 void trap_init(void);
 
-struct stack_span {
-	const char *name;
-	uintptr_t lo, hi;
-};
-
-/* Which known stack holds address sp (the boot stack, an IST stack). */
-bool trap_find_stack(uintptr_t sp, struct stack_span *out);
-
 /* Called by entry.asm with interrupts off. */
 void trap_dispatch(struct trap_frame *f);
 

@@ -1,0 +1,201 @@
+#include "arch/x86_64/paging.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/page.h"
+#include "kernel/printk.h"
+
+#define PTE_PRESENT (1ULL << 0)
+#define PTE_WRITE (1ULL << 1)
+#define PTE_PWT (1ULL << 3)
+#define PTE_PCD (1ULL << 4)
+#define PTE_HUGE (1ULL << 7)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ULL
+#define CR0_WP (1ULL << 16)
+
+#define ENTRIES 512
+#define HUGE_SIZE (2UL << 20)
+#define LOW_MEMORY (1UL << 20)
+/* Identity mapping covers the canonical lower half; devices above it go here. */
+#define IDENTITY_LIMIT (1ULL << 47)
+#define DEVICE_WINDOW 0xFFFFC00000000000ULL
+
+extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern const char __data_start[], __bss_end[];
+
+static struct {
+	uint64_t *pml4;
+	uint64_t nx; /* PTE_NX if the CPU has it, else 0 (the bit is reserved) */
+	uint64_t device_next;
+} paging;
+
+static uint64_t pte_flags(unsigned flags)
+{
+	uint64_t f = PTE_PRESENT;
+
+	if (flags & PAGING_WRITE)
+		f |= PTE_WRITE;
+	if (!(flags & PAGING_EXEC))
+		f |= paging.nx;
+	if (flags & PAGING_UNCACHED)
+		f |= PTE_PCD | PTE_PWT;
+	return f;
+}
+
+static uint64_t *new_table(void)
+{
+	uint64_t *t = page_alloc(1);
+
+	if (t)
+		memset(t, 0, PAGE_SIZE);
+	return t;
+}
+
+static unsigned index_at(uint64_t virt, int level)
+{
+	return (virt >> (PAGE_SHIFT + 9 * (level - 1))) & (ENTRIES - 1);
+}
+
+/* Replaces the 2 MiB page in *pde with a table of 512 4 KiB pages alike. */
+static int split_huge(uint64_t *pde)
+{
+	uint64_t *t = new_table(), base = *pde & PTE_ADDR & ~(HUGE_SIZE - 1);
+	uint64_t flags = *pde & ~PTE_ADDR & ~PTE_HUGE;
+
+	if (!t)
+		return -ENOMEM;
+	for (int i = 0; i < ENTRIES; i++)
+		t[i] = (base + (uint64_t)i * PAGE_SIZE) | flags;
+	*pde = (uint64_t)t | PTE_PRESENT | PTE_WRITE;
+	return 0;
+}
+
+/*
+ * The entry for virt at level (1: 4 KiB page, 2: 2 MiB page), making the
+ * tables above it as needed (and splitting a 2 MiB page if level is 1).
+ * NULL if create is false and there is none, or out of memory.
+ */
+static uint64_t *entry_for(uint64_t virt, int level, bool create)
+{
+	uint64_t *t = paging.pml4;
+
+	for (int l = 4; l > level; l--) {
+		uint64_t *e = &t[index_at(virt, l)];
+
+		if (*e & PTE_PRESENT && *e & PTE_HUGE) {
+			if (!create || split_huge(e) < 0)
+				return NULL;
+		} else if (!(*e & PTE_PRESENT)) {
+			uint64_t *n;
+
+			if (!create || !(n = new_table()))
+				return NULL;
+			*e = (uint64_t)n | PTE_PRESENT | PTE_WRITE;
+		}
+		t = (uint64_t *)(*e & PTE_ADDR);
+	}
+	return &t[index_at(virt, level)];
+}
+
+int paging_map(uint64_t virt, uint64_t phys, size_t size, unsigned flags)
+{
+	uint64_t f = pte_flags(flags), end = virt + size;
+
+	while (virt < end) {
+		bool huge = !(virt & (HUGE_SIZE - 1)) && !(phys & (HUGE_SIZE - 1)) &&
+			    end - virt >= HUGE_SIZE;
+		uint64_t *e = entry_for(virt, huge ? 2 : 1, true);
+
+		if (!e)
+			return -ENOMEM;
+		*e = phys | f | (huge ? PTE_HUGE : 0);
+		if (paging.pml4 == (uint64_t *)read_cr3())
+			invlpg(virt);
+		virt += huge ? HUGE_SIZE : PAGE_SIZE;
+		phys += huge ? HUGE_SIZE : PAGE_SIZE;
+	}
+	return 0;
+}
+
+void paging_unmap(uint64_t virt, size_t size)
+{
+	for (uint64_t v = virt; v < virt + size; v += PAGE_SIZE) {
+		uint64_t *e = paging_query(v) < 0 ? NULL : entry_for(v, 1, true);
+
+		if (e) {
+			*e = 0;
+			invlpg(v);
+		}
+	}
+}
+
+int paging_query(uint64_t addr)
+{
+	uint64_t *t = paging.pml4, e = 0;
+
+	for (int l = 4; l >= 1; l--) {
+		e = t[index_at(addr, l)];
+		if (!(e & PTE_PRESENT))
+			return -1;
+		if (e & PTE_HUGE || l == 1)
+			break;
+		t = (uint64_t *)(e & PTE_ADDR);
+	}
+	return (e & PTE_WRITE ? PAGING_WRITE : 0) | (e & paging.nx ? 0 : PAGING_EXEC) |
+	       (e & PTE_PCD ? PAGING_UNCACHED : 0);
+}
+
+void *paging_map_device(uint64_t phys, size_t size)
+{
+	uint64_t base = phys & ~(PAGE_SIZE - 1);
+	uint64_t len = (phys + size - base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	uint64_t virt = base;
+
+	if (base + len > IDENTITY_LIMIT) {
+		virt = DEVICE_WINDOW + paging.device_next;
+		paging.device_next += len;
+	}
+	if (paging_map(virt, base, len, PAGING_WRITE | PAGING_UNCACHED) < 0) {
+		pr_err("paging: out of memory mapping device memory at %#lx", (unsigned long)phys);
+		return NULL;
+	}
+	return (void *)(virt + (phys - base));
+}
+
+static void map_or_die(uint64_t lo, uint64_t hi, unsigned flags)
+{
+	lo &= ~(PAGE_SIZE - 1);
+	hi = (hi + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (lo < hi && paging_map(lo, lo, hi - lo, flags) < 0) {
+		pr_crit("paging: out of memory building the page tables");
+		cpu_halt_forever();
+	}
+}
+
+void paging_init(const struct bootinfo *bi)
+{
+	paging.nx = cpu_has(CPU_NX) ? PTE_NX : 0;
+	paging.pml4 = new_table();
+	if (!paging.pml4) {
+		pr_crit("paging: no memory for a page table");
+		cpu_halt_forever();
+	}
+	/* Firmware areas (VGA, BIOS, ACPI tables) and all RAM: data. */
+	map_or_die(PAGE_SIZE, LOW_MEMORY, PAGING_WRITE);
+	for (size_t i = 0; i < bi->nmem; i++)
+		map_or_die(bi->mem[i].base, bi->mem[i].base + bi->mem[i].len, PAGING_WRITE);
+	/* The kernel image, section by section. */
+	map_or_die((uint64_t)__text_start, (uint64_t)__text_end, PAGING_EXEC);
+	map_or_die((uint64_t)__rodata_start, (uint64_t)__rodata_end, 0);
+	map_or_die((uint64_t)__data_start, (uint64_t)__bss_end, PAGING_WRITE);
+	paging_unmap(0, PAGE_SIZE); /* the memory map may call page 0 RAM */
+	write_cr3((uint64_t)paging.pml4);
+	write_cr0(read_cr0() | CR0_WP);
+	pr_debug("paging: kernel tables at %p; text %p-%p read-only", (void *)paging.pml4,
+		 (void *)__text_start, (void *)__text_end);
+}

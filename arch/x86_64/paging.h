@@ -1,0 +1,43 @@
+/*
+ * The kernel's page tables (docs/memory.md): identity mapped RAM with
+ * per-section permissions, page 0 and stack guard pages left unmapped, and
+ * device memory mapped uncached on request.
+ */
+#ifndef ARCH_X86_64_PAGING_H
+#define ARCH_X86_64_PAGING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/bootinfo.h"
+
+/* What a mapping allows; readable is implied. */
+#define PAGING_WRITE (1u << 0)
+#define PAGING_EXEC (1u << 1)
+#define PAGING_UNCACHED (1u << 2)
+
+/* The address range the boot page tables map: [0, 4 GiB). */
+#define PAGING_BOOT_LIMIT 0x100000000ULL
+
+/*
+ * Builds the kernel's tables from the memory map and switches to them.
+ * Needs the page allocator (for the tables) and cpu_init() (for NX).
+ */
+void paging_init(const struct bootinfo *bi);
+
+/* Maps [virt, virt + size) to phys with flags; 0 or -ENOMEM. Page aligned. */
+int paging_map(uint64_t virt, uint64_t phys, size_t size, unsigned flags);
+
+/* Removes the mappings of [virt, virt + size). */
+void paging_unmap(uint64_t virt, size_t size);
+
+/*
+ * Maps size bytes of device memory at phys, uncached; returns where it can
+ * be reached (phys itself below 2^47), or NULL.
+ */
+void *paging_map_device(uint64_t phys, size_t size);
+
+/* Is addr mapped, and with what (PAGING_* flags; -1 if not mapped)? */
+int paging_query(uint64_t addr);
+
+#endif

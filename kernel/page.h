@@ -1,0 +1,42 @@
+/*
+ * Physical page frames: a buddy allocator over the RAM the loader reported
+ * (docs/memory.md). Memory is identity mapped, so a page's address is both
+ * its physical address and a pointer to it.
+ */
+#ifndef KERNEL_PAGE_H
+#define KERNEL_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/bootinfo.h"
+
+#define PAGE_SIZE 4096UL
+#define PAGE_SHIFT 12
+#define PAGE_MAX_ORDER 12 /* blocks of up to 2^12 pages (16 MiB) */
+
+/*
+ * Takes the RAM in the memory map below limit (the part the boot page
+ * tables map), less what is in use: page 0, the kernel image, the loader's
+ * information and modules.
+ */
+void page_init(const struct bootinfo *bi, uint64_t limit);
+
+/* Adds the RAM at and above limit, once the kernel's page tables map it. */
+void page_add_high(const struct bootinfo *bi, uint64_t limit);
+
+/* n contiguous pages, page aligned, or NULL. */
+void *page_alloc(size_t n);
+
+/* Gives back n pages from page_alloc(n) (or any run inside one). */
+void page_free(void *p, size_t n);
+
+struct page_stats {
+	uint64_t total; /* bytes the allocator manages */
+	uint64_t free;	/* bytes free now */
+	uint64_t bad_frees;
+};
+
+void page_stats(struct page_stats *st);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * Stacks and their guard pages. Every stack the kernel runs on has an
+ * unmapped page right below it, so an overflow faults at once instead of
+ * overwriting whatever lies below; crash reports use stack_find() to say
+ * which stack a stack pointer or a faulting address belongs to.
+ */
+#ifndef KERNEL_STACK_H
+#define KERNEL_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct stack {
+	const char *name;
+	uintptr_t lo, hi; /* usable [lo, hi); the guard page is the one below lo */
+	struct stack *next;
+};
+
+/*
+ * Records a stack that lives in the kernel image (the boot and IST stacks),
+ * whose guard page is set aside there too. Their guards are unmapped by
+ * stack_init(); until then they are plain memory.
+ */
+void stack_register_static(struct stack *s);
+
+/* Unmaps the static stacks' guard pages; needs the kernel's page tables. */
+void stack_init(void);
+
+/* A new stack of at least size bytes with an unmapped guard page, or NULL. */
+struct stack *stack_alloc(size_t size, const char *name);
+void stack_free(struct stack *s);
+
+/*
+ * The stack whose usable part or guard page holds addr; *in_guard says
+ * which. Safe in crash reports: it only reads.
+ */
+const struct stack *stack_find(uintptr_t addr, bool *in_guard);
+
+#endif
