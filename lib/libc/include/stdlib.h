@@ -9,6 +9,13 @@
 __attribute__((noreturn)) void exit(int status);
 __attribute__((noreturn)) void abort(void);
 
+void *malloc(size_t size);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t size);
+void free(void *p);
+void *aligned_alloc(size_t align, size_t size);
+int posix_memalign(void **out, size_t align, size_t size);
+
 int abs(int v);
 long labs(long v);
 int atoi(const char *s);

@@ -1,0 +1,442 @@
+#include "kernel/heap.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "kernel/ksyms.h"
+#include "kernel/printk.h"
+
+/*
+ * A block: a 16-byte header, then the payload. prev is the block just below
+ * in memory (NULL for a pool's first); size is the payload's size, a
+ * multiple of 16, with BLOCK_FREE in bit 0. Free blocks keep their list
+ * links in the payload. Every pool ends with a zero-size used block, so
+ * "the block above" always exists.
+ */
+struct heap_block {
+	struct heap_block *prev;
+	size_t size;
+	struct heap_block *next_free, *prev_free; /* only while free */
+};
+
+struct heap_pool {
+	struct heap_pool *next;
+	uintptr_t lo, hi; /* the blocks: [lo, hi) */
+};
+
+#define HDR offsetof(struct heap_block, next_free)
+#define BLOCK_FREE ((size_t)1)
+#define MIN_PAYLOAD 16
+#define SL_SHIFT 4 /* log2(HEAP_SL_COUNT) */
+#define SMALL_SHIFT 8
+#define SMALL_LIMIT ((size_t)1 << SMALL_SHIFT) /* below it, lists are 16 bytes apart */
+/*
+ * Every allocation ends with a canary word: CANARY ^ its address ^ the
+ * slack between the requested size and the canary. The slack is filled with
+ * SLACK_BYTE, so any byte written past the requested size changes one or
+ * the other. The slack is at most a rounding (15) plus an unsplit remainder.
+ */
+#define CANARY 0x5AFEC0DEB10C4A11ULL
+#define CANARY_SIZE sizeof(uint64_t)
+#define SLACK_BYTE 0xA5
+#define SLACK_MAX (HEAP_ALIGN + HDR + MIN_PAYLOAD)
+
+static size_t bsize(const struct heap_block *b)
+{
+	return b->size & ~BLOCK_FREE;
+}
+
+static bool is_free(const struct heap_block *b)
+{
+	return b->size & BLOCK_FREE;
+}
+
+static void *payload(struct heap_block *b)
+{
+	return (char *)b + HDR;
+}
+
+static struct heap_block *block_of(const void *p)
+{
+	return (struct heap_block *)((uintptr_t)p - HDR);
+}
+
+static struct heap_block *next_block(struct heap_block *b)
+{
+	return (struct heap_block *)((char *)payload(b) + bsize(b));
+}
+
+static int fls64(uint64_t v)
+{
+	return 63 - __builtin_clzll(v);
+}
+
+/* The list a free block of this size belongs to. */
+static void mapping(size_t size, int *fl, int *sl)
+{
+	if (size < SMALL_LIMIT) {
+		*fl = 0;
+		*sl = (int)(size / (SMALL_LIMIT / HEAP_SL_COUNT));
+	} else {
+		int top = fls64(size);
+
+		*fl = top - SMALL_SHIFT + 1;
+		*sl = (int)(size >> (top - SL_SHIFT)) ^ HEAP_SL_COUNT;
+	}
+}
+
+/* The first list whose every block holds size bytes. */
+static void mapping_search(size_t size, int *fl, int *sl)
+{
+	if (size >= SMALL_LIMIT)
+		size += ((size_t)1 << (fls64(size) - SL_SHIFT)) - 1;
+	mapping(size, fl, sl);
+}
+
+static void list_insert(struct heap *h, struct heap_block *b)
+{
+	int fl, sl;
+
+	mapping(bsize(b), &fl, &sl);
+	b->prev_free = NULL;
+	b->next_free = h->lists[fl][sl];
+	if (b->next_free)
+		b->next_free->prev_free = b;
+	h->lists[fl][sl] = b;
+	h->fl_bitmap |= 1ULL << fl;
+	h->sl_bitmap[fl] |= 1u << sl;
+	h->stats.free += bsize(b);
+}
+
+static void list_remove(struct heap *h, struct heap_block *b)
+{
+	int fl, sl;
+
+	mapping(bsize(b), &fl, &sl);
+	if (b->prev_free)
+		b->prev_free->next_free = b->next_free;
+	else
+		h->lists[fl][sl] = b->next_free;
+	if (b->next_free)
+		b->next_free->prev_free = b->prev_free;
+	if (!h->lists[fl][sl]) {
+		h->sl_bitmap[fl] &= ~(1u << sl);
+		if (!h->sl_bitmap[fl])
+			h->fl_bitmap &= ~(1ULL << fl);
+	}
+	h->stats.free -= bsize(b);
+}
+
+/* A free block of at least size bytes, taken off its list, or NULL. */
+static struct heap_block *take(struct heap *h, size_t size)
+{
+	int fl, sl;
+	uint32_t sl_map;
+	uint64_t fl_map;
+	struct heap_block *b;
+
+	mapping_search(size, &fl, &sl);
+	if (fl >= HEAP_FL_COUNT)
+		return NULL;
+	sl_map = sl < HEAP_SL_COUNT ? h->sl_bitmap[fl] & (~0u << sl) : 0;
+	if (!sl_map) {
+		fl_map = fl + 1 < HEAP_FL_COUNT ? h->fl_bitmap & (~0ULL << (fl + 1)) : 0;
+		if (!fl_map)
+			return NULL;
+		fl = __builtin_ctzll(fl_map);
+		sl_map = h->sl_bitmap[fl];
+	}
+	sl = __builtin_ctz(sl_map);
+	b = h->lists[fl][sl];
+	list_remove(h, b);
+	return b;
+}
+
+/* Cuts b (used, off any list) to size bytes when the rest makes a block. */
+static void trim(struct heap *h, struct heap_block *b, size_t size)
+{
+	struct heap_block *rest, *after;
+
+	if (bsize(b) < size + HDR + MIN_PAYLOAD)
+		return;
+	rest = (struct heap_block *)((char *)payload(b) + size);
+	rest->size = (bsize(b) - size - HDR) | BLOCK_FREE;
+	rest->prev = b;
+	b->size = size | (b->size & BLOCK_FREE);
+	after = next_block(rest);
+	after->prev = rest;
+	if (is_free(after)) { /* keep free blocks merged */
+		list_remove(h, after);
+		rest->size += HDR + bsize(after);
+		next_block(rest)->prev = rest;
+	}
+	list_insert(h, rest);
+}
+
+int heap_add_pool(struct heap *h, void *mem, size_t size)
+{
+	struct heap_pool *pool = mem;
+	struct heap_block *b, *end;
+
+	if ((uintptr_t)mem % HEAP_ALIGN || size < HEAP_POOL_OVERHEAD + MIN_PAYLOAD + HDR)
+		return -EINVAL;
+	size &= ~(size_t)(HEAP_ALIGN - 1);
+	/* The pool record, then one free block, then the end marker. */
+	pool->lo = (uintptr_t)mem + HEAP_POOL_OVERHEAD - HDR;
+	pool->hi = (uintptr_t)mem + size;
+	b = (struct heap_block *)pool->lo;
+	b->prev = NULL;
+	b->size = (pool->hi - pool->lo - 2 * HDR) | BLOCK_FREE;
+	end = next_block(b);
+	end->prev = b;
+	end->size = 0;
+	pool->next = h->pools;
+	h->pools = pool;
+	h->stats.pool_bytes += size;
+	list_insert(h, b);
+	return 0;
+}
+
+void heap_init(struct heap *h, int (*grow)(struct heap *h, size_t need))
+{
+	memset(h, 0, sizeof(*h));
+	h->grow = grow;
+}
+
+#define CALLER_MAX 64
+
+static void report(const char *what, const void *p, const void *caller)
+{
+	char fn[CALLER_MAX];
+
+	ksyms_describe((uintptr_t)caller, fn, sizeof(fn));
+	pr_err("heap: %s %p, from %p (%s)", what, p, caller, fn);
+}
+
+/* The payload size for a request: room for the canary, rounded up. */
+static size_t payload_for(size_t size)
+{
+	size_t p = (size + CANARY_SIZE + HEAP_ALIGN - 1) & ~(size_t)(HEAP_ALIGN - 1);
+
+	return p < MIN_PAYLOAD ? MIN_PAYLOAD : p;
+}
+
+static void seal(struct heap_block *b, size_t size)
+{
+	char *p = payload(b);
+	size_t slack = bsize(b) - CANARY_SIZE - size;
+	uint64_t canary = CANARY ^ (uintptr_t)p ^ slack;
+
+	memset(p + size, SLACK_BYTE, slack);
+	memcpy(p + bsize(b) - CANARY_SIZE, &canary, sizeof(canary));
+}
+
+/* The requested size of live block b, or (size_t)-1 if its end was overwritten. */
+static size_t sealed_size(struct heap_block *b)
+{
+	const unsigned char *p = payload(b);
+	uint64_t canary;
+	size_t slack;
+
+	memcpy(&canary, p + bsize(b) - CANARY_SIZE, sizeof(canary));
+	slack = canary ^ CANARY ^ (uintptr_t)p;
+	if (slack > SLACK_MAX || slack > bsize(b) - CANARY_SIZE)
+		return (size_t)-1;
+	for (size_t i = bsize(b) - CANARY_SIZE - slack; i < bsize(b) - CANARY_SIZE; i++)
+		if (p[i] != SLACK_BYTE)
+			return (size_t)-1;
+	return bsize(b) - CANARY_SIZE - slack;
+}
+
+static bool in_pool(struct heap *h, const void *p)
+{
+	for (struct heap_pool *pool = h->pools; pool; pool = pool->next)
+		if ((uintptr_t)p >= pool->lo + HDR && (uintptr_t)p < pool->hi)
+			return true;
+	return false;
+}
+
+/*
+ * The block behind p if p looks like a live allocation: in a pool, aligned,
+ * and its header agrees with its neighbours. Reports and counts otherwise.
+ */
+static struct heap_block *checked_block(struct heap *h, void *p, const void *caller)
+{
+	struct heap_block *b = block_of(p);
+
+	if (!in_pool(h, p) || (uintptr_t)p % HEAP_ALIGN || next_block(b)->prev != b ||
+	    (b->prev && next_block(b->prev) != b)) {
+		h->stats.bad_pointers++;
+		report("free of a pointer the heap did not hand out:", p, caller);
+		return NULL;
+	}
+	if (is_free(b)) {
+		h->stats.double_frees++;
+		report("double free of", p, caller);
+		return NULL;
+	}
+	return b;
+}
+
+/* A free block with a payload at an align boundary and size bytes after it. */
+static struct heap_block *take_aligned(struct heap *h, size_t size, size_t align)
+{
+	struct heap_block *b, *front;
+	uintptr_t p, a;
+
+	if (align <= HEAP_ALIGN)
+		return take(h, size);
+	b = take(h, size + align + HDR + MIN_PAYLOAD);
+	if (!b)
+		return NULL;
+	p = (uintptr_t)payload(b);
+	a = (p + align - 1) & ~(uintptr_t)(align - 1);
+	while (a != p && a - p < HDR + MIN_PAYLOAD)
+		a += align;
+	if (a == p)
+		return b;
+	/* Split the front off as a free block of its own. */
+	front = b;
+	b = block_of((void *)a);
+	b->size = bsize(front) - (a - p);
+	b->prev = front;
+	next_block(b)->prev = b;
+	front->size = (a - p - HDR) | BLOCK_FREE;
+	list_insert(h, front);
+	return b;
+}
+
+void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
+{
+	size_t need;
+	struct heap_block *b;
+
+	if (align & (align - 1) || size > HEAP_MAX_ALLOC || align > HEAP_MAX_ALLOC)
+		return NULL;
+	need = payload_for(size);
+	b = take_aligned(h, need, align);
+	if (!b && h->grow && h->grow(h, need + align + HEAP_POOL_OVERHEAD + 2 * HDR) == 0)
+		b = take_aligned(h, need, align);
+	if (!b) {
+		char fn[CALLER_MAX];
+
+		ksyms_describe((uintptr_t)caller, fn, sizeof(fn));
+		h->stats.failures++;
+		pr_warn("heap: out of memory: %zu bytes (aligned to %zu) asked from %p (%s)", size,
+			align, caller, fn);
+		return NULL;
+	}
+	b->size &= ~BLOCK_FREE;
+	trim(h, b, need);
+	seal(b, size);
+	h->stats.allocs++;
+	h->stats.in_use += size;
+	if (h->stats.in_use > h->stats.peak)
+		h->stats.peak = h->stats.in_use;
+	return payload(b);
+}
+
+/* Frees used block b: merges it with free neighbours and lists it. */
+static void release(struct heap *h, struct heap_block *b)
+{
+	struct heap_block *n = next_block(b);
+
+	b->size |= BLOCK_FREE;
+	if (is_free(n)) {
+		list_remove(h, n);
+		b->size += HDR + bsize(n);
+		next_block(b)->prev = b;
+	}
+	if (b->prev && is_free(b->prev)) {
+		struct heap_block *p = b->prev;
+
+		list_remove(h, p);
+		p->size += HDR + bsize(b);
+		next_block(p)->prev = p;
+		b = p;
+	}
+	list_insert(h, b);
+}
+
+/* The live block behind p and its requested size, or NULL after a report. */
+static struct heap_block *live_block(struct heap *h, void *p, const void *caller, size_t *size)
+{
+	struct heap_block *b = checked_block(h, p, caller);
+
+	if (!b)
+		return NULL;
+	*size = sealed_size(b);
+	if (*size == (size_t)-1) {
+		h->stats.overflows++;
+		report("write past the end of the block at", p, caller);
+		pr_err("heap: the block (%zu bytes of payload) is kept out of use", bsize(b));
+		return NULL;
+	}
+	return b;
+}
+
+void heap_free(struct heap *h, void *p, const void *caller)
+{
+	struct heap_block *b;
+	size_t size;
+
+	if (!p || !(b = live_block(h, p, caller, &size)))
+		return;
+	h->stats.frees++;
+	h->stats.in_use -= size;
+	release(h, b);
+}
+
+/* Grows used block b in place to need bytes by taking the free block above. */
+static bool grow_in_place(struct heap *h, struct heap_block *b, size_t need)
+{
+	struct heap_block *n = next_block(b);
+
+	if (bsize(b) >= need)
+		return true;
+	if (!is_free(n) || bsize(b) + HDR + bsize(n) < need)
+		return false;
+	list_remove(h, n);
+	b->size += HDR + bsize(n);
+	next_block(b)->prev = b;
+	return true;
+}
+
+void *heap_realloc(struct heap *h, void *p, size_t size, const void *caller)
+{
+	struct heap_block *b;
+	size_t old, need;
+	void *q;
+
+	if (!p)
+		return heap_alloc(h, size, HEAP_ALIGN, caller);
+	if (!(b = live_block(h, p, caller, &old)) || size > HEAP_MAX_ALLOC)
+		return NULL;
+	need = payload_for(size);
+	if (grow_in_place(h, b, need)) {
+		trim(h, b, need);
+		seal(b, size);
+		h->stats.in_use += size - old;
+		if (h->stats.in_use > h->stats.peak)
+			h->stats.peak = h->stats.in_use;
+		return p;
+	}
+	q = heap_alloc(h, size, HEAP_ALIGN, caller);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < size ? old : size);
+	heap_free(h, p, caller);
+	return q;
+}
+
+size_t heap_size(struct heap *h, const void *p)
+{
+	struct heap_block *b = block_of(p);
+	size_t size;
+
+	if (!in_pool(h, p) || (uintptr_t)p % HEAP_ALIGN || is_free(b) || next_block(b)->prev != b)
+		return 0;
+	size = sealed_size(b);
+	return size == (size_t)-1 ? 0 : size;
+}
