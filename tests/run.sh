@@ -31,6 +31,7 @@ echo "== build"
 run build hello APP=hello
 run build hello-iso APP=hello iso
 run build crash APP=crash
+run build memtest APP=memtest
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then

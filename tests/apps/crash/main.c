@@ -6,8 +6,12 @@
  *   divide  divide by zero                 (divide error, status 121)
  *   smash   overrun a stack buffer         (stack protector, status 120)
  *   assert  fail an assertion              (panic, status 120)
+ *   text    write into the kernel's code   (page fault, status 121)
+ *   nx      run code in a data page        (page fault, status 121)
+ *   stack   recurse until the stack ends   (guard page, status 121)
  */
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +47,37 @@ __attribute__((noinline)) static void crash_assert(int argc)
 	assert(argc == 0);
 }
 
+__attribute__((noinline)) static void crash_text(void)
+{
+	*(volatile unsigned char *)(uintptr_t)crash_opcode = 0x90;
+}
+
+/* A "ret" in writable data: fetching it must fault (NX). */
+static unsigned char data_code[16] = { 0xC3 };
+
+__attribute__((noinline)) static void crash_nx(void)
+{
+	void (*volatile fn)(void) = (void (*)(void))data_code;
+
+	fn();
+}
+
+/*
+ * Each call keeps a page-sized buffer live, so the stack runs out fast; the
+ * depth limit only hides the recursion from gcc, it is never reached.
+ */
+static volatile int depth_limit = 1 << 30;
+
+__attribute__((noinline)) static int crash_stack(int depth)
+{
+	volatile char pad[4096];
+
+	pad[0] = (char)depth;
+	if (depth > depth_limit)
+		return 0;
+	return crash_stack(depth + 1) + pad[0];
+}
+
 int main(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "";
@@ -58,6 +93,12 @@ int main(int argc, char **argv)
 		crash_smash();
 	else if (!strcmp(how, "assert"))
 		crash_assert(argc);
+	else if (!strcmp(how, "text"))
+		crash_text();
+	else if (!strcmp(how, "nx"))
+		crash_nx();
+	else if (!strcmp(how, "stack"))
+		printf("%d\n", crash_stack(0));
 	printf("crash: unknown or survived '%s'\n", how);
 	return 1;
 }
