@@ -2,6 +2,8 @@
 
 #include <errno.h>
 
+#include "arch/x86_64/arch.h"
+
 #define CONSOLE_MAX 4
 
 static struct {
@@ -17,8 +19,12 @@ int console_register(const struct console *c)
 	return 0;
 }
 
+/* Interrupts off: one writer's text is never cut into by another's. */
 void console_write(const char *s, size_t n)
 {
+	unsigned long flags = irq_save();
+
 	for (int i = 0; i < console.count; i++)
 		console.out[i]->write(s, n);
+	irq_restore(flags);
 }

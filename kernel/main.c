@@ -8,6 +8,8 @@
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/acpi.h"
@@ -21,12 +23,16 @@
 #include "kernel/shutdown.h"
 #include "kernel/stack.h"
 #include "kernel/time.h"
+#include "sched/sched.h"
 
 /* The application linked into this image. */
 int main(int argc, char **argv);
 
 /* Set by boot/entry.asm at the first instruction. */
 extern const uint64_t boot_tsc;
+
+/* The application's main thread gets a roomier stack than other threads. */
+#define MAIN_STACK_SIZE (256 * 1024)
 
 /* All RAM below 4 GiB but page 0 is identity mapped by boot/entry.asm. */
 #define BOOT_WINDOW_LOW 0x1000
@@ -50,8 +56,19 @@ static void read_bootinfo(uint32_t magic, uint64_t info)
 	}
 }
 
+/* The main thread: the application, then the VM's end with its status. */
+static void *app_main(void *arg)
+{
+	(void)arg;
+	pr_info("boot: main() reached %lu us after the first instruction",
+		(unsigned long)(clock_monotonic_ns() / 1000));
+	shutdown_app_exit(main(boot.args.argc, boot.args.argv));
+}
+
 void kernel_main(uint32_t magic, uint64_t info)
 {
+	/* errno and every __thread variable live in TLS: give this context one. */
+	sched_boot_tls();
 	/* Output first, so that everything after can say what went wrong. */
 	serial_init();
 	vga_init();
@@ -80,9 +97,11 @@ void kernel_main(uint32_t magic, uint64_t info)
 	stack_init();
 	/* Power-off needs the RSDP the loader may have handed over. */
 	acpi_set_rsdp(boot.bi.acpi_rsdp);
-
+	/* Threads save FPU state in the format chosen here. */
+	fpu_init();
+	/* Interrupts: the PICs masked, the LAPIC and its timer ready. */
+	lapic_init();
+	/* The application runs as the first thread; this context becomes idle. */
 	boot.args.argv[0] = CERES_APP;
-	pr_info("boot: main() reached %lu us after the first instruction",
-		(unsigned long)(clock_monotonic_ns() / 1000));
-	shutdown_app_exit(main(boot.args.argc, boot.args.argv));
+	sched_start(app_main, NULL, MAIN_STACK_SIZE);
 }

@@ -10,6 +10,7 @@
 #include "kernel/printk.h"
 #include "kernel/shutdown.h"
 #include "kernel/stack.h"
+#include "sched/sched.h"
 
 #define BACKTRACE_MAX 32
 #define PANIC_MSG_MAX 256
@@ -111,6 +112,7 @@ void panic(const char *fmt, ...)
 	pr_crit("PANIC: %s", msg);
 	fp = (const uintptr_t *)read_frame_pointer();
 	panic_backtrace(fp[1], fp[0], (uintptr_t)fp, false);
+	sched_dump();
 	shutdown_exit(EXIT_PANIC);
 }
 

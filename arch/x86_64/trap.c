@@ -8,11 +8,14 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/lapic.h"
+#include "kernel/irq.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/shutdown.h"
 #include "kernel/stack.h"
+#include "sched/sched.h"
 
 #define VEC_DOUBLE_FAULT 8
 #define VEC_PAGE_FAULT 14
@@ -55,7 +58,7 @@ static const char *const exception_names[EXCEPTION_VECTORS] = {
 };
 
 static struct {
-	uint64_t stray;
+	uint64_t stray, spurious;
 } trap_stats;
 
 void trap_init(void)
@@ -135,14 +138,27 @@ static __attribute__((noreturn)) void crash(const struct trap_frame *f)
 	/* A fetch fault at the very address jumped to: the call had just pushed. */
 	panic_backtrace(f->rip, f->rbp, f->rsp,
 			f->vector == VEC_PAGE_FAULT && f->error & PF_FETCH && f->rip == cr2);
+	sched_dump();
 	shutdown_exit(EXIT_CRASH);
 }
 
+/*
+ * Exceptions end the kernel; interrupts go to their handler, are
+ * acknowledged, and may switch threads on the way out (docs/scheduler.md).
+ */
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < EXCEPTION_VECTORS)
 		crash(f);
-	trap_stats.stray++;
-	pr_warn("trap: stray interrupt on vector %lu (%lu so far); ignored",
-		(unsigned long)f->vector, (unsigned long)trap_stats.stray);
+	if (f->vector == LAPIC_SPURIOUS_VECTOR) {
+		trap_stats.spurious++; /* no EOI for a spurious interrupt */
+		return;
+	}
+	if (!irq_dispatch((int)f->vector)) {
+		trap_stats.stray++;
+		pr_warn("trap: stray interrupt on vector %lu (%lu so far); ignored",
+			(unsigned long)f->vector, (unsigned long)trap_stats.stray);
+	}
+	lapic_eoi();
+	sched_irq_exit();
 }

@@ -4,7 +4,7 @@
 
 #include "kernel/console.h"
 
-int errno;
+__thread int errno;
 
 /* Until the VFS lands, the only open files are stdout and stderr. */
 ssize_t write(int fd, const void *buf, size_t n)

@@ -1,0 +1,161 @@
+#include "arch/x86_64/lapic.h"
+
+#include <stdbool.h>
+
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/printk.h"
+#include "kernel/time.h"
+
+#define MSR_APIC_BASE 0x1B
+#define APIC_BASE_ENABLE (1ULL << 11)
+#define APIC_BASE_X2APIC (1ULL << 10)
+#define APIC_BASE_ADDR 0xFFFFFF000ULL
+#define MSR_X2APIC_BASE 0x800
+#define MSR_TSC_DEADLINE 0x6E0
+
+/* Register offsets (xAPIC); x2APIC MSR = 0x800 + offset / 16. */
+#define LAPIC_ID 0x20
+#define LAPIC_VERSION 0x30
+#define LAPIC_TPR 0x80
+#define LAPIC_EOI 0xB0
+#define LAPIC_SVR 0xF0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3E0
+
+#define SVR_ENABLE (1u << 8)
+#define LVT_MASKED (1u << 16)
+#define LVT_TIMER_TSC_DEADLINE (2u << 17)
+#define TIMER_DIVIDE_1 0xB
+
+#define PIC1_CMD 0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD 0xA0
+#define PIC2_DATA 0xA1
+#define PIC_ICW1_INIT 0x11
+#define PIC_ICW4_8086 0x01
+#define PIC1_VECTOR 0x20
+#define PIC2_VECTOR 0x28
+#define PIC_CASCADE_IRQ 2
+#define PIC_MASK_ALL 0xFF
+
+#define CALIBRATE_NS 1000000
+
+static struct {
+	volatile uint32_t *mmio;
+	bool x2apic, tsc_deadline;
+	uint64_t ticks_per_tsc_q32; /* LAPIC timer counts per TSC tick, 32.32 fixed */
+} lapic;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+	return lapic.x2apic ? (uint32_t)rdmsr(MSR_X2APIC_BASE + reg / 16) : lapic.mmio[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+	if (lapic.x2apic)
+		wrmsr(MSR_X2APIC_BASE + reg / 16, v);
+	else
+		lapic.mmio[reg / 4] = v;
+}
+
+/* Remaps the legacy PICs away from the exception vectors and masks them. */
+static void pic_disable(void)
+{
+	outb(PIC1_CMD, PIC_ICW1_INIT);
+	outb(PIC2_CMD, PIC_ICW1_INIT);
+	outb(PIC1_DATA, PIC1_VECTOR);
+	outb(PIC2_DATA, PIC2_VECTOR);
+	outb(PIC1_DATA, 1 << PIC_CASCADE_IRQ);
+	outb(PIC2_DATA, PIC_CASCADE_IRQ);
+	outb(PIC1_DATA, PIC_ICW4_8086);
+	outb(PIC2_DATA, PIC_ICW4_8086);
+	outb(PIC1_DATA, PIC_MASK_ALL);
+	outb(PIC2_DATA, PIC_MASK_ALL);
+}
+
+/* Counts the count-down timer over CALIBRATE_NS of TSC time. */
+static void calibrate(void)
+{
+	uint64_t tsc_ticks = time_tsc_hz() * CALIBRATE_NS / 1000000000ULL, start, counted;
+
+	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_1);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	start = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, UINT32_MAX);
+	while (rdtsc() - start < tsc_ticks)
+		cpu_relax();
+	counted = UINT32_MAX - lapic_read(LAPIC_TIMER_CURRENT);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic.ticks_per_tsc_q32 = (counted << 32) / tsc_ticks;
+	pr_info("lapic: timer at %lu MHz, one-shot mode",
+		(unsigned long)(counted * (1000000000ULL / CALIBRATE_NS) / 1000000));
+}
+
+void lapic_init(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	pic_disable();
+	lapic.x2apic = cpu_has(CPU_X2APIC);
+	if (lapic.x2apic) {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	} else {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+		lapic.mmio = paging_map_device(base & APIC_BASE_ADDR, 4096);
+	}
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+	lapic.tsc_deadline = cpu_has(CPU_TSC_DEADLINE);
+	pr_info("lapic: %s, version %#x", lapic.x2apic ? "x2APIC" : "xAPIC",
+		lapic_read(LAPIC_VERSION) & 0xFF);
+	if (lapic.tsc_deadline)
+		pr_info("lapic: timer in TSC-deadline mode");
+	else
+		calibrate();
+}
+
+void lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+void lapic_timer_arm(uint8_t vector, uint64_t deadline_tsc)
+{
+	uint64_t now, count;
+
+	if (lapic.tsc_deadline) {
+		lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | vector);
+		wrmsr(MSR_TSC_DEADLINE, deadline_tsc);
+		return;
+	}
+	now = rdtsc();
+	count = deadline_tsc > now ? (uint64_t)(((unsigned __int128)(deadline_tsc - now) *
+						 lapic.ticks_per_tsc_q32) >>
+						32)
+				   : 0;
+	if (count == 0)
+		count = 1;
+	if (count > UINT32_MAX)
+		count = UINT32_MAX;
+	lapic_write(LAPIC_LVT_TIMER, vector);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+}
+
+void lapic_timer_stop(void)
+{
+	if (lapic.tsc_deadline)
+		wrmsr(MSR_TSC_DEADLINE, 0);
+	else
+		lapic_write(LAPIC_TIMER_INIT, 0);
+}

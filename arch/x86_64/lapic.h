@@ -1,0 +1,28 @@
+/*
+ * The local APIC: interrupt acknowledgement and the one-shot timer. x2APIC
+ * (MSRs) when the CPU has it, xAPIC (memory mapped) otherwise; the timer in
+ * TSC-deadline mode when available, one-shot count mode otherwise.
+ */
+#ifndef ARCH_X86_64_LAPIC_H
+#define ARCH_X86_64_LAPIC_H
+
+#include <stdint.h>
+
+#define LAPIC_SPURIOUS_VECTOR 0xFF
+
+/* Masks the 8259 PICs, enables the LAPIC and calibrates its timer. */
+void lapic_init(void);
+
+/* Acknowledges the interrupt being handled. */
+void lapic_eoi(void);
+
+/*
+ * Fires vector once at TSC value deadline (or at once if it has passed).
+ * A deadline beyond the timer's reach fires early; the handler re-arms.
+ */
+void lapic_timer_arm(uint8_t vector, uint64_t deadline_tsc);
+
+/* No timer interrupt until the next lapic_timer_arm(). */
+void lapic_timer_stop(void);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Interrupt vectors for devices and timers, handed out at run time (PCI
+ * MSI-X wants one per queue). A handler runs with interrupts off on the
+ * interrupted thread's stack: it acknowledges, records and wakes threads,
+ * and never blocks.
+ */
+#ifndef KERNEL_IRQ_H
+#define KERNEL_IRQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IRQ_VECTOR_FIRST 0x30
+#define IRQ_VECTOR_LAST 0xEF
+
+typedef void (*irq_fn)(void *ctx);
+
+/* A free vector now routed to fn(ctx), or -ENOSPC. */
+int irq_alloc(irq_fn fn, void *ctx, const char *name);
+void irq_free(int vector);
+
+/* Runs the vector's handler; false if it has none (counted as stray). */
+bool irq_dispatch(int vector);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * Blocking primitives on top of wait queues: mutex, semaphore, condition
+ * variable. All-zero memory is a valid unlocked mutex, a semaphore at 0
+ * and a condition variable with no waiters. Deadlines are on the monotonic
+ * clock in ns; 0 means none.
+ */
+#ifndef SCHED_SYNC_H
+#define SCHED_SYNC_H
+
+#include <stdint.h>
+
+#include "sched/sched.h"
+
+struct mutex {
+	struct thread *owner;
+	struct waitq waiters;
+};
+
+/* 0, -EDEADLK if the caller holds it, -ETIMEDOUT. */
+int mutex_lock_until(struct mutex *m, uint64_t deadline);
+int mutex_lock(struct mutex *m);
+/* 0, or -EBUSY. */
+int mutex_trylock(struct mutex *m);
+/* 0, or -EPERM (with a warning) if the caller does not hold it. */
+int mutex_unlock(struct mutex *m);
+
+struct semaphore {
+	unsigned long count;
+	struct waitq waiters;
+};
+
+/* 0, or -ETIMEDOUT. */
+int sem_down_until(struct semaphore *s, uint64_t deadline);
+/* 0, or -EAGAIN if the count is 0. */
+int sem_trydown(struct semaphore *s);
+void sem_up(struct semaphore *s);
+
+struct condvar {
+	struct waitq waiters;
+};
+
+/*
+ * Releases m, waits for a signal or the deadline, and takes m again.
+ * 0, -ETIMEDOUT, or -EPERM if the caller does not hold m.
+ */
+int cond_wait_until(struct condvar *c, struct mutex *m, uint64_t deadline);
+void cond_signal(struct condvar *c);
+void cond_broadcast(struct condvar *c);
+
+#endif

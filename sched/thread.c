@@ -1,0 +1,216 @@
+/*
+ * Threads: creation with a guarded stack, an FPU area and a TLS block;
+ * exit, join, detach, and reclaiming what exited threads leave behind.
+ */
+#include "sched/sched.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/switch.h"
+#include "kernel/printk.h"
+#include "kernel/stack.h"
+#include "sched/sched_priv.h"
+
+#define MSR_FS_BASE 0xC0000100
+/* Must match the alignment linker.ld gives .tdata and .tbss. */
+#define TLS_ALIGN 64
+/* The boot context's TLS block, in the image: the TLS must fit. */
+#define BOOT_TLS_SIZE 4096
+
+/* From linker.ld: the .tdata image and the size of .tdata + .tbss. */
+extern const char __tdata_start[], __tdata_end[], __tls_size[];
+
+static struct {
+	struct thread boot;
+	struct list_head reap; /* detached threads that have exited */
+	uint64_t next_id;
+	unsigned char boot_tls[BOOT_TLS_SIZE] __attribute__((aligned(TLS_ALIGN)));
+} threads;
+
+static size_t tls_area(void)
+{
+	return ((size_t)__tls_size + TLS_ALIGN - 1) & ~(size_t)(TLS_ALIGN - 1);
+}
+
+/*
+ * Lays out a TLS block (x86-64 "variant II"): the variables just below the
+ * thread pointer, which points at itself. Returns the thread pointer.
+ */
+static uint64_t tls_setup(unsigned char *block)
+{
+	size_t area = tls_area(), image = (size_t)(__tdata_end - __tdata_start);
+	unsigned char *tp = block + area;
+
+	memcpy(block, __tdata_start, image);
+	memset(block + image, 0, area - image);
+	*(uint64_t *)tp = (uint64_t)tp;
+	return (uint64_t)tp;
+}
+
+void sched_boot_tls(void)
+{
+	if (tls_area() + sizeof(uint64_t) > BOOT_TLS_SIZE)
+		cpu_halt_forever(); /* the image's TLS outgrew the boot block */
+	threads.boot.fs_base = tls_setup(threads.boot_tls);
+	wrmsr(MSR_FS_BASE, threads.boot.fs_base);
+}
+
+struct thread *thread_boot(void)
+{
+	struct thread *t = &threads.boot;
+
+	strcpy(t->name, "idle");
+	t->fpu = aligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
+	if (!t->fpu)
+		cpu_halt_forever();
+	fpu_area_init(t->fpu);
+	list_init(&threads.reap);
+	t->id = threads.next_id++;
+	sched_link_thread(t);
+	return t;
+}
+
+/* Where every new thread starts, entered by switch_stack()'s return. */
+static __attribute__((noreturn)) void thread_start(void)
+{
+	struct thread *self = thread_self();
+
+	fpu_restore(self->fpu);
+	wrmsr(MSR_FS_BASE, self->fs_base);
+	irq_enable();
+	thread_exit(self->fn(self->arg));
+}
+
+void thread_destroy(struct thread *t)
+{
+	stack_free(t->stack);
+	free(t->fpu);
+	free(t->tls);
+	free(t);
+}
+
+static struct thread *thread_alloc(const char *name, size_t stack_size)
+{
+	struct thread *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	strncpy(t->name, name, sizeof(t->name) - 1);
+	t->stack = stack_alloc(stack_size, t->name);
+	t->fpu = aligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
+	t->tls = aligned_alloc(TLS_ALIGN, tls_area() + sizeof(uint64_t));
+	if (!t->stack || !t->fpu || !t->tls) {
+		if (t->stack)
+			stack_free(t->stack);
+		free(t->fpu);
+		free(t->tls);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
+			     bool detached)
+{
+	struct thread *t;
+	struct switch_frame *f;
+	unsigned long flags;
+
+	thread_reap();
+	t = thread_alloc(name, stack_size ? stack_size : THREAD_STACK_DEFAULT);
+	if (!t) {
+		pr_warn("sched: no memory for thread '%s'", name);
+		return NULL;
+	}
+	fpu_area_init(t->fpu);
+	t->fs_base = tls_setup(t->tls);
+	t->fn = fn;
+	t->arg = arg;
+	t->detached = detached;
+	/* Under the frame, a zero "return address": rsp is 8 mod 16 at entry, as after a call. */
+	f = (struct switch_frame *)(t->stack->hi - sizeof(uint64_t)) - 1;
+	*(uint64_t *)(t->stack->hi - sizeof(uint64_t)) = 0;
+	*f = (struct switch_frame){ .ret = (uint64_t)thread_start };
+	t->sp = (uint64_t)f;
+	flags = irq_save();
+	t->id = threads.next_id++;
+	sched_link_thread(t);
+	sched_make_runnable(t);
+	irq_restore(flags);
+	return t;
+}
+
+void thread_exit(void *ret)
+{
+	struct thread *self = thread_self();
+
+	irq_disable();
+	self->ret = ret;
+	self->state = THREAD_EXITED;
+	waitq_wake_all(&self->joiners);
+	if (self->detached)
+		list_add_tail(&self->link, &threads.reap);
+	sched_schedule();
+	__builtin_unreachable(); /* nothing schedules an exited thread */
+}
+
+int thread_join(struct thread *t, void **ret)
+{
+	unsigned long flags = irq_save();
+
+	if (t == thread_self()) {
+		irq_restore(flags);
+		return -EDEADLK;
+	}
+	if (t->detached || t->joined) {
+		irq_restore(flags);
+		return -EINVAL;
+	}
+	t->joined = true;
+	while (t->state != THREAD_EXITED)
+		waitq_wait(&t->joiners, 0);
+	sched_unlink_thread(t);
+	irq_restore(flags);
+	if (ret)
+		*ret = t->ret;
+	thread_destroy(t);
+	return 0;
+}
+
+int thread_detach(struct thread *t)
+{
+	unsigned long flags = irq_save();
+
+	if (t->detached || t->joined) {
+		irq_restore(flags);
+		return -EINVAL;
+	}
+	t->detached = true;
+	if (t->state == THREAD_EXITED)
+		list_add_tail(&t->link, &threads.reap);
+	irq_restore(flags);
+	return 0;
+}
+
+void thread_reap(void)
+{
+	for (;;) {
+		unsigned long flags = irq_save();
+		struct list_head *l = list_first(&threads.reap);
+		struct thread *t = l ? list_entry(l, struct thread, link) : NULL;
+
+		if (t) {
+			list_del(l);
+			sched_unlink_thread(t);
+		}
+		irq_restore(flags);
+		if (!t)
+			return;
+		thread_destroy(t);
+	}
+}
