@@ -9,6 +9,8 @@
 #define STDERR_FILENO 2
 
 ssize_t write(int fd, const void *buf, size_t n);
+unsigned sleep(unsigned seconds);
+int usleep(unsigned long usec);
 __attribute__((noreturn)) void _exit(int status);
 
 #endif

@@ -1,0 +1,44 @@
+/* struct timespec arithmetic shared by time.c, pthread.c and semaphore.c. */
+#ifndef LIB_LIBC_TIMESPEC_H
+#define LIB_LIBC_TIMESPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "kernel/time.h"
+
+#define NS_PER_SEC 1000000000ULL
+
+static inline bool timespec_valid(const struct timespec *ts)
+{
+	return ts && ts->tv_sec >= 0 && ts->tv_nsec >= 0 && (uint64_t)ts->tv_nsec < NS_PER_SEC;
+}
+
+static inline uint64_t timespec_to_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * NS_PER_SEC + (uint64_t)ts->tv_nsec;
+}
+
+static inline struct timespec timespec_from_ns(uint64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC) };
+}
+
+/*
+ * The monotonic deadline for an absolute time on clock; never 0 (which
+ * means "no deadline" to the kernel), and now if the time has passed.
+ */
+static inline uint64_t timespec_deadline(clockid_t clock, const struct timespec *abstime)
+{
+	uint64_t want = timespec_to_ns(abstime), mono = clock_monotonic_ns();
+
+	if (clock == CLOCK_REALTIME) {
+		uint64_t real = clock_realtime_ns();
+
+		want = want > real ? mono + (want - real) : mono;
+	}
+	return want ? want : 1;
+}
+
+#endif
