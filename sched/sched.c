@@ -125,9 +125,10 @@ void sched_schedule(void)
 	struct list_head *l;
 
 	sched_state.need_resched = false;
-	if (prev->state == THREAD_RUNNING && prev != sched_state.idle) {
+	if (prev->state == THREAD_RUNNING) {
 		prev->state = THREAD_RUNNABLE;
-		runq_add(&sched_state.runq, &prev->link);
+		if (prev != sched_state.idle) /* idle runs when nothing else can */
+			runq_add(&sched_state.runq, &prev->link);
 	}
 	l = runq_take(&sched_state.runq);
 	next = l ? list_entry(l, struct thread, link) : sched_state.idle;

@@ -32,6 +32,7 @@ run build hello APP=hello
 run build hello-iso APP=hello iso
 run build crash APP=crash
 run build memtest APP=memtest
+run build schedtest APP=schedtest
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then

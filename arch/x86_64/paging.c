@@ -32,6 +32,7 @@ static struct {
 	uint64_t *pml4;
 	uint64_t nx; /* PTE_NX if the CPU has it, else 0 (the bit is reserved) */
 	uint64_t device_next;
+	uint64_t tables; /* page-table pages in use (they are never freed) */
 } paging;
 
 static uint64_t pte_flags(unsigned flags)
@@ -51,8 +52,10 @@ static uint64_t *new_table(void)
 {
 	uint64_t *t = page_alloc(1);
 
-	if (t)
+	if (t) {
 		memset(t, 0, PAGE_SIZE);
+		paging.tables++;
+	}
 	return t;
 }
 
@@ -198,4 +201,9 @@ void paging_init(const struct bootinfo *bi)
 	write_cr0(read_cr0() | CR0_WP);
 	pr_debug("paging: kernel tables at %p; text %p-%p read-only", (void *)paging.pml4,
 		 (void *)__text_start, (void *)__text_end);
+}
+
+uint64_t paging_table_pages(void)
+{
+	return paging.tables;
 }

@@ -40,4 +40,7 @@ void *paging_map_device(uint64_t phys, size_t size);
 /* Is addr mapped, and with what (PAGING_* flags; -1 if not mapped)? */
 int paging_query(uint64_t addr);
 
+/* Pages holding page tables; tables are kept once made (guard pages split 2 MiB pages). */
+uint64_t paging_table_pages(void);
+
 #endif
