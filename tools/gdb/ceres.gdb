@@ -35,3 +35,37 @@ end
 document ceres-debug
 Usage: ceres-debug ELF PORT. Attaches like ceres-attach, then runs to a hardware breakpoint at main().
 end
+
+# ceres-threads: every thread with its state, and a backtrace for each one
+# that is not running (from the registers its last switch saved: see
+# struct switch_frame in arch/x86_64/switch.h).
+define ceres-threads
+	set $t = sched_state.all
+	while $t
+		printf "thread %lu '%s' ", $t->id, $t->name
+		output $t->state
+		printf ", %lu ms of CPU\n", $t->runtime_ns / 1000000
+		if $t != sched_state.current && $t->state != THREAD_EXITED && $t->sp
+			set $c_frame = (unsigned long *)$t->sp
+			set $c_pc = $c_frame[6]
+			set $c_fp = $c_frame[5]
+			set $c_depth = 0
+			while $c_pc && $c_depth < 24
+				printf "    #%-2d ", $c_depth
+				info symbol $c_pc
+				if $c_fp == 0
+					set $c_pc = 0
+				else
+					set $c_pc = ((unsigned long *)$c_fp)[1]
+					set $c_fp = ((unsigned long *)$c_fp)[0]
+				end
+				set $c_depth = $c_depth + 1
+			end
+		end
+		set $t = $t->all_next
+	end
+end
+
+document ceres-threads
+Usage: ceres-threads. Lists every thread with its state, CPU time and, for those not running, a backtrace.
+end
