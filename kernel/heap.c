@@ -249,24 +249,47 @@ static size_t sealed_size(struct heap_block *b)
 	return bsize(b) - CANARY_SIZE - slack;
 }
 
-static bool in_pool(struct heap *h, const void *p)
+static struct heap_pool *pool_of(struct heap *h, const void *p)
 {
 	for (struct heap_pool *pool = h->pools; pool; pool = pool->next)
 		if ((uintptr_t)p >= pool->lo + HDR && (uintptr_t)p < pool->hi)
-			return true;
-	return false;
+			return pool;
+	return NULL;
 }
 
 /*
- * The block behind p if p looks like a live allocation: in a pool, aligned,
- * and its header agrees with its neighbours. Reports and counts otherwise.
+ * Does p point at the payload of a block, free or not? Everything is read
+ * only after it is known to lie inside p's pool, so a pointer into the middle
+ * of a block, whose "header" is the program's data, is refused, not followed.
+ */
+static bool is_block(struct heap *h, const void *p)
+{
+	struct heap_pool *pool = pool_of(h, p);
+	struct heap_block *b = block_of(p), *prev;
+	uintptr_t end;
+
+	if (!pool || (uintptr_t)p % HEAP_ALIGN || bsize(b) % HEAP_ALIGN)
+		return false;
+	end = (uintptr_t)p + bsize(b);
+	if (end < (uintptr_t)p || end + HDR > pool->hi || next_block(b)->prev != b)
+		return false;
+	prev = b->prev;
+	if ((uintptr_t)b == pool->lo)
+		return prev == NULL;
+	return (uintptr_t)prev % HEAP_ALIGN == 0 && (uintptr_t)prev >= pool->lo &&
+	       (uintptr_t)prev < (uintptr_t)b && next_block(prev) == b;
+}
+
+/*
+ * The block behind p if p looks like a live allocation: a block in a pool
+ * whose header agrees with its neighbours, not free. Reports and counts
+ * otherwise.
  */
 static struct heap_block *checked_block(struct heap *h, void *p, const void *caller)
 {
 	struct heap_block *b = block_of(p);
 
-	if (!in_pool(h, p) || (uintptr_t)p % HEAP_ALIGN || next_block(b)->prev != b ||
-	    (b->prev && next_block(b->prev) != b)) {
+	if (!is_block(h, p)) {
 		h->stats.bad_pointers++;
 		report("free of a pointer the heap did not hand out:", p, caller);
 		return NULL;
@@ -307,6 +330,20 @@ static struct heap_block *take_aligned(struct heap *h, size_t size, size_t align
 	return b;
 }
 
+/*
+ * The size of a pool whose one free block take_aligned() will surely find:
+ * the search looks for room for the alignment too, and rounds a size up to
+ * its list's boundary; the pool keeps its head and end marker.
+ */
+static size_t pool_size_for(size_t need, size_t align)
+{
+	size_t want = align > HEAP_ALIGN ? need + align + HDR + MIN_PAYLOAD : need;
+
+	if (want >= SMALL_LIMIT)
+		want += (size_t)1 << (fls64(want) - SL_SHIFT);
+	return want + HEAP_POOL_OVERHEAD + HDR;
+}
+
 void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 {
 	size_t need;
@@ -316,7 +353,7 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 		return NULL;
 	need = payload_for(size);
 	b = take_aligned(h, need, align);
-	if (!b && h->grow && h->grow(h, need + align + HEAP_POOL_OVERHEAD + 2 * HDR) == 0)
+	if (!b && h->grow && h->grow(h, pool_size_for(need, align)) == 0)
 		b = take_aligned(h, need, align);
 	if (!b) {
 		char fn[CALLER_MAX];
@@ -435,7 +472,7 @@ size_t heap_size(struct heap *h, const void *p)
 	struct heap_block *b = block_of(p);
 	size_t size;
 
-	if (!in_pool(h, p) || (uintptr_t)p % HEAP_ALIGN || is_free(b) || next_block(b)->prev != b)
+	if (!is_block(h, p) || is_free(b))
 		return 0;
 	size = sealed_size(b);
 	return size == (size_t)-1 ? 0 : size;

@@ -13,7 +13,7 @@
 #define HEAP_ALIGN 16
 #define HEAP_SL_COUNT 16      /* second-level lists per power of two */
 #define HEAP_FL_COUNT 40      /* first-level classes: sizes below 2^(40 + 7) */
-#define HEAP_POOL_OVERHEAD 64 /* bytes of a pool the heap keeps for itself */
+#define HEAP_POOL_OVERHEAD 64 /* bytes at a pool's start the heap keeps (and 16 at its end) */
 #define HEAP_MAX_ALLOC ((size_t)1 << 44)
 
 struct heap_block;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernel/console.h"
+#include "kernel/ksyms.h"
 #include "kernel/printk.h"
 
 #define CAPTURE_SIZE (64 * 1024)
@@ -57,6 +58,20 @@ void printk(enum log_level level, const char *fmt, ...)
 	strcpy(p, "\n");
 	printk_out.len += (size_t)n + 4;
 	printk_count++;
+}
+
+/* No symbol table on the host: every address is unknown, as in a kernel built without one. */
+const char *ksyms_lookup(uintptr_t addr, uintptr_t *offset)
+{
+	(void)addr;
+	(void)offset;
+	return NULL;
+}
+
+void ksyms_describe(uintptr_t addr, char *buf, size_t size)
+{
+	(void)addr;
+	snprintf(buf, size, "?");
 }
 
 void console_write(const char *s, size_t n)

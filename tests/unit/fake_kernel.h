@@ -1,6 +1,7 @@
 /*
  * Host stand-ins for the kernel services that the modules under test call:
- * printk() and console_write() append to buffers that tests read and clear.
+ * printk() and console_write() append to buffers that tests read and clear;
+ * ksyms_lookup() knows no symbols, so ksyms_describe() says "?".
  */
 #ifndef TESTS_UNIT_FAKE_KERNEL_H
 #define TESTS_UNIT_FAKE_KERNEL_H

@@ -10,11 +10,13 @@ set -u
 
 cd "$(dirname "$0")/../.." || exit 1
 
-# The module each suite tests, besides the fakes.
+# The modules each suite tests, besides the fakes (space-separated).
 declare -A module=(
 	[params]=kernel/params.c
 	[format]=lib/libc/format.c
 	[bootinfo]=kernel/bootinfo.c
+	[heap]=kernel/heap.c
+	[sched]="sched/runq.c sched/timerq.c"
 )
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined
 	-fno-sanitize-recover=all -I.)
@@ -33,7 +35,8 @@ for src in tests/unit/test_*.c; do
 		failed=1
 		continue
 	fi
-	if ! gcc "${cflags[@]}" -o "$bin" "$src" "${module[$name]}" \
+	# shellcheck disable=SC2086 # the module list is split on purpose
+	if ! gcc "${cflags[@]}" -o "$bin" "$src" ${module[$name]} \
 		tests/unit/fake_kernel.c >&2; then
 		echo "not ok - $file: build"
 		failed=1
