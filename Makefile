@@ -11,9 +11,9 @@
 # with C sources and an optional app.mk, which may set APP_CFLAGS.
 
 APP ?= hello
-APP_DIR := $(firstword $(wildcard apps/$(APP) tests/apps/$(APP)))
+APP_DIR := $(firstword $(wildcard apps/$(APP) tests/apps/$(APP) bench/apps/$(APP)))
 ifeq ($(APP_DIR),)
-$(error no application '$(APP)': expected a folder apps/$(APP)/ or tests/apps/$(APP)/)
+$(error no application '$(APP)': expected a folder apps/$(APP)/, tests/apps/$(APP)/ or bench/apps/$(APP)/)
 endif
 APP_CFLAGS :=
 -include $(APP_DIR)/app.mk

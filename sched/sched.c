@@ -70,6 +70,13 @@ static void rearm_for(const struct thread *running)
 		runq_next_deadline(&sched_state.runq, sched_state.slice_end,
 				   running == sched_state.idle, timerq_next(&sched_state.sleepers));
 
+	/*
+	 * A timer already set to fire earlier stays: when it fires, the handler
+	 * arms it again for what is due then. This keeps the LAPIC (a slow
+	 * device write under emulation) out of most switches.
+	 */
+	if (d >= sched_state.armed && sched_state.armed != UINT64_MAX)
+		return;
 	if (d == sched_state.armed)
 		return;
 	sched_state.armed = d;

@@ -12,7 +12,7 @@
 #include "sched/sched.h"
 
 struct mutex {
-	struct thread *owner;
+	struct thread *owner; /* bit 0: someone waits (sched/mutex.c) */
 	struct waitq waiters;
 };
 

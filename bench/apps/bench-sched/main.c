@@ -1,0 +1,128 @@
+/*
+ * Scheduler costs, the same source on Ceres, in the Linux guest and
+ * natively (bench/run.sh compares them). Per repetition it prints:
+ *   RESULT yield_roundtrip_ns   two threads yielding to each other, per round trip
+ *   RESULT create_join_us       pthread_create + pthread_join of a thread that returns
+ *   RESULT mutex_ns             an uncontended pthread_mutex_lock + unlock
+ *   RESULT wakeup_latency_us    median lateness of 1 ms absolute sleeps: from the
+ *                               timer's deadline to the woken thread running
+ * Usage: bench-sched [repetitions]
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+enum { YIELDS = 20000, CREATES = 2000, LOCKS = 1000000, SLEEPS = 200 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void report(const char *name, uint64_t total, uint64_t n)
+{
+	uint64_t tenths = total * 10 / n;
+
+	printf("RESULT %s %lu.%lu\n", name, (unsigned long)(tenths / 10),
+	       (unsigned long)(tenths % 10));
+}
+
+static volatile int yield_go;
+
+static void *yielder(void *arg)
+{
+	(void)arg;
+	while (!yield_go)
+		sched_yield();
+	for (int i = 0; i < YIELDS; i++)
+		sched_yield();
+	return NULL;
+}
+
+static void bench_yield(void)
+{
+	pthread_t t;
+	uint64_t t0;
+
+	yield_go = 0;
+	pthread_create(&t, NULL, yielder, NULL);
+	sched_yield();
+	yield_go = 1;
+	t0 = now_ns();
+	for (int i = 0; i < YIELDS; i++)
+		sched_yield();
+	report("yield_roundtrip_ns", now_ns() - t0, YIELDS);
+	pthread_join(t, NULL);
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void bench_create_join(void)
+{
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < CREATES; i++) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, nothing, NULL);
+		pthread_join(t, NULL);
+	}
+	report("create_join_us", (now_ns() - t0) / 1000, CREATES);
+}
+
+static void bench_mutex(void)
+{
+	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < LOCKS; i++) {
+		pthread_mutex_lock(&m);
+		pthread_mutex_unlock(&m);
+	}
+	report("mutex_ns", now_ns() - t0, LOCKS);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void bench_wakeup(void)
+{
+	static uint64_t late[SLEEPS];
+
+	for (int i = 0; i < SLEEPS; i++) {
+		uint64_t deadline = now_ns() + 1000000;
+		struct timespec ts = { (time_t)(deadline / 1000000000ULL),
+				       (long)(deadline % 1000000000ULL) };
+
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		late[i] = now_ns() - deadline;
+	}
+	qsort(late, SLEEPS, sizeof(late[0]), cmp_u64);
+	report("wakeup_latency_us", late[SLEEPS / 2] / 1000, 1);
+}
+
+int main(int argc, char **argv)
+{
+	int reps = argc > 1 ? atoi(argv[1]) : 5;
+
+	for (int rep = 0; rep < reps; rep++) {
+		bench_yield();
+		bench_create_join();
+		bench_mutex();
+		bench_wakeup();
+	}
+	return 0;
+}
