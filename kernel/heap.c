@@ -33,13 +33,15 @@ struct heap_pool {
 #define SMALL_LIMIT ((size_t)1 << SMALL_SHIFT) /* below it, lists are 16 bytes apart */
 /*
  * Every allocation ends with a canary word: CANARY ^ its address ^ the
- * slack between the requested size and the canary. The slack is filled with
- * SLACK_BYTE, so any byte written past the requested size changes one or
- * the other. The slack is at most a rounding (15) plus an unsplit remainder.
+ * slack between the requested size and the canary. Up to SLACK_CHECKED
+ * bytes of that slack, right after the requested size, are filled with
+ * SLACK_BYTE, so an overflow of even one byte changes the fill or the
+ * canary. The slack is at most a rounding (15) plus an unsplit remainder.
  */
 #define CANARY 0x5AFEC0DEB10C4A11ULL
 #define CANARY_SIZE sizeof(uint64_t)
-#define SLACK_BYTE 0xA5
+#define SLACK_FILL 0xA5A5A5A5A5A5A5A5ULL
+#define SLACK_CHECKED 8
 #define SLACK_MAX (HEAP_ALIGN + HDR + MIN_PAYLOAD)
 
 static size_t bsize(const struct heap_block *b)
@@ -174,6 +176,34 @@ static void trim(struct heap *h, struct heap_block *b, size_t size)
 	list_insert(h, rest);
 }
 
+static void release(struct heap *h, struct heap_block *b);
+
+/*
+ * Memory that starts where a pool ends extends that pool: the old end
+ * marker becomes the header of a free block over the new memory. The page
+ * allocator tends to hand out neighbouring runs, so the heap stays one or
+ * a few pools, and finding a pointer's pool stays cheap.
+ */
+static bool extend_pool(struct heap *h, void *mem, size_t size)
+{
+	for (struct heap_pool *pool = h->pools; pool; pool = pool->next) {
+		struct heap_block *b, *end;
+
+		if (pool->hi != (uintptr_t)mem)
+			continue;
+		b = (struct heap_block *)(pool->hi - HDR); /* the old end marker */
+		b->size = size - HDR;			   /* used, for release() */
+		pool->hi += size;
+		end = next_block(b);
+		end->prev = b;
+		end->size = 0;
+		h->stats.pool_bytes += size;
+		release(h, b); /* merges with a free block below, and lists it */
+		return true;
+	}
+	return false;
+}
+
 int heap_add_pool(struct heap *h, void *mem, size_t size)
 {
 	struct heap_pool *pool = mem;
@@ -182,6 +212,8 @@ int heap_add_pool(struct heap *h, void *mem, size_t size)
 	if ((uintptr_t)mem % HEAP_ALIGN || size < HEAP_POOL_OVERHEAD + MIN_PAYLOAD + HDR)
 		return -EINVAL;
 	size &= ~(size_t)(HEAP_ALIGN - 1);
+	if (extend_pool(h, mem, size))
+		return 0;
 	/* The pool record, then one free block, then the end marker. */
 	pool->lo = (uintptr_t)mem + HEAP_POOL_OVERHEAD - HDR;
 	pool->hi = (uintptr_t)mem + size;
@@ -206,7 +238,19 @@ void heap_init(struct heap *h, int (*grow)(struct heap *h, size_t need))
 
 #define CALLER_MAX 64
 
-static void report(const char *what, const void *p, const void *caller)
+/* Out of line, so that the hot paths carry no buffer (and no stack canary). */
+static __attribute__((noinline, cold)) void report_oom(size_t size, size_t align,
+						       const void *caller)
+{
+	char fn[CALLER_MAX];
+
+	ksyms_describe((uintptr_t)caller, fn, sizeof(fn));
+	pr_warn("heap: out of memory: %zu bytes (aligned to %zu) asked from %p (%s)", size, align,
+		caller, fn);
+}
+
+static __attribute__((noinline, cold)) void report(const char *what, const void *p,
+						   const void *caller)
 {
 	char fn[CALLER_MAX];
 
@@ -222,13 +266,18 @@ static size_t payload_for(size_t size)
 	return p < MIN_PAYLOAD ? MIN_PAYLOAD : p;
 }
 
+/*
+ * Fixed-size copies compile to single moves; a variable-length memcpy would
+ * be a call. The fill is stored as a whole word: when the slack is shorter
+ * than 8 bytes, the canary written after it covers the rest.
+ */
 static void seal(struct heap_block *b, size_t size)
 {
 	char *p = payload(b);
 	size_t slack = bsize(b) - CANARY_SIZE - size;
-	uint64_t canary = CANARY ^ (uintptr_t)p ^ slack;
+	uint64_t canary = CANARY ^ (uintptr_t)p ^ slack, fill = SLACK_FILL;
 
-	memset(p + size, SLACK_BYTE, slack);
+	memcpy(p + size, &fill, sizeof(fill));
 	memcpy(p + bsize(b) - CANARY_SIZE, &canary, sizeof(canary));
 }
 
@@ -236,17 +285,19 @@ static void seal(struct heap_block *b, size_t size)
 static size_t sealed_size(struct heap_block *b)
 {
 	const unsigned char *p = payload(b);
-	uint64_t canary;
-	size_t slack;
+	uint64_t canary, fill, mask;
+	size_t slack, size;
 
 	memcpy(&canary, p + bsize(b) - CANARY_SIZE, sizeof(canary));
 	slack = canary ^ CANARY ^ (uintptr_t)p;
 	if (slack > SLACK_MAX || slack > bsize(b) - CANARY_SIZE)
 		return (size_t)-1;
-	for (size_t i = bsize(b) - CANARY_SIZE - slack; i < bsize(b) - CANARY_SIZE; i++)
-		if (p[i] != SLACK_BYTE)
-			return (size_t)-1;
-	return bsize(b) - CANARY_SIZE - slack;
+	size = bsize(b) - CANARY_SIZE - slack;
+	memcpy(&fill, p + size, sizeof(fill)); /* may reach into the canary: masked off */
+	mask = slack >= SLACK_CHECKED ? ~0ULL : (1ULL << (8 * slack)) - 1;
+	if ((fill ^ SLACK_FILL) & mask)
+		return (size_t)-1;
+	return size;
 }
 
 static struct heap_pool *pool_of(struct heap *h, const void *p)
@@ -356,12 +407,8 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 	if (!b && h->grow && h->grow(h, pool_size_for(need, align)) == 0)
 		b = take_aligned(h, need, align);
 	if (!b) {
-		char fn[CALLER_MAX];
-
-		ksyms_describe((uintptr_t)caller, fn, sizeof(fn));
 		h->stats.failures++;
-		pr_warn("heap: out of memory: %zu bytes (aligned to %zu) asked from %p (%s)", size,
-			align, caller, fn);
+		report_oom(size, align, caller);
 		return NULL;
 	}
 	b->size &= ~BLOCK_FREE;

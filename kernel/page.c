@@ -249,7 +249,8 @@ static bool is_free(uint64_t pfn)
 	return false;
 }
 
-static void bad_free(const char *what, void *p, size_t n, void *caller)
+static __attribute__((noinline, cold)) void bad_free(const char *what, void *p, size_t n,
+						     void *caller)
 {
 	char fn[64];
 

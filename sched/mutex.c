@@ -74,18 +74,25 @@ int mutex_trylock(struct mutex *m)
 	return cmpxchg(&m->owner, 0, (uintptr_t)thread_self()) ? 0 : -EBUSY;
 }
 
+static __attribute__((noinline, cold)) void warn_not_owner(struct mutex *m, struct thread *self,
+							   void *caller)
+{
+	char fn[64];
+
+	ksyms_describe((uintptr_t)caller, fn, sizeof(fn));
+	pr_warn("mutex: unlock of %p by '%s', which does not hold it (from %s)", (void *)m,
+		self->name, fn);
+}
+
 int mutex_unlock(struct mutex *m)
 {
 	struct thread *self = thread_self();
 	unsigned long flags;
-	char caller[64];
 
 	if (cmpxchg(&m->owner, (uintptr_t)self, 0))
 		return 0;
 	if (owner_of(m) != self) {
-		ksyms_describe((uintptr_t)__builtin_return_address(0), caller, sizeof(caller));
-		pr_warn("mutex: unlock of %p by '%s', which does not hold it (from %s)", (void *)m,
-			self->name, caller);
+		warn_not_owner(m, self, __builtin_return_address(0));
 		return -EPERM;
 	}
 	flags = irq_save();

@@ -37,6 +37,7 @@ static struct {
 	uint64_t timeslice_ns;
 	int timer_vector;
 	bool need_resched;
+	unsigned preempt_off; /* sched_preempt_disable() depth */
 	struct sched_stats stats;
 } sched_state;
 
@@ -171,8 +172,27 @@ static void timer_irq(void *ctx)
 
 void sched_irq_exit(void)
 {
-	if (sched_state.need_resched)
+	if (sched_state.need_resched && !sched_state.preempt_off)
 		sched_schedule();
+}
+
+void sched_preempt_disable(void)
+{
+	sched_state.preempt_off++;
+	__asm__ volatile("" : : : "memory");
+}
+
+void sched_preempt_enable(void)
+{
+	__asm__ volatile("" : : : "memory");
+	if (--sched_state.preempt_off || !sched_state.need_resched)
+		return;
+	unsigned long flags = irq_save();
+
+	/* Not inside someone's interrupts-off section: that would break it. */
+	if (flags & RFLAGS_IF && sched_state.need_resched && !sched_state.preempt_off)
+		sched_schedule();
+	irq_restore(flags);
 }
 
 void thread_yield(void)

@@ -94,6 +94,15 @@ struct thread *waitq_peek(struct waitq *q);
 /* Called by the trap path after an interrupt: switches if one is due. */
 void sched_irq_exit(void);
 
+/*
+ * Keeps the running thread on the CPU until the matching enable, with
+ * interrupts still on: for code that only threads run (the heap), this is
+ * a cheaper lock than turning interrupts off. Nests. A switch that fell due
+ * meanwhile happens at the last enable.
+ */
+void sched_preempt_disable(void);
+void sched_preempt_enable(void);
+
 /* Prints every thread with its state and a backtrace (for panics). */
 void sched_dump(void);
 

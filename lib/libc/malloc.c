@@ -1,7 +1,9 @@
 /*
- * malloc() and friends over kernel/heap.c. Interrupts are off while the heap
- * changes (one CPU: that is the whole lock; every heap operation is O(1)).
- * The heap grows from the page allocator on demand.
+ * malloc() and friends over kernel/heap.c. The lock is "no preemption"
+ * (sched_preempt_disable): one CPU, and interrupt handlers never allocate,
+ * so nothing else can enter the heap meanwhile; it costs a counter, where
+ * turning interrupts off costs a flags read that emulators make slow. The
+ * heap grows from the page allocator on demand.
  */
 #include "lib/libc/malloc.h"
 
@@ -9,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64/arch.h"
 #include "kernel/page.h"
+#include "sched/sched.h"
 
 static int grow(struct heap *h, size_t need);
 
@@ -28,7 +30,7 @@ static struct heap *heap_get(void)
 	return &malloc_state.heap;
 }
 
-/* Called with interrupts off, from inside heap_alloc(). */
+/* Called from inside heap_alloc(), preemption off. */
 static int grow(struct heap *h, size_t need)
 {
 	size_t pages = (need + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -44,10 +46,11 @@ static int grow(struct heap *h, size_t need)
 
 static void *alloc(size_t size, size_t align, const void *caller)
 {
-	unsigned long flags = irq_save();
-	void *p = heap_alloc(heap_get(), size, align, caller);
+	void *p;
 
-	irq_restore(flags);
+	sched_preempt_disable();
+	p = heap_alloc(heap_get(), size, align, caller);
+	sched_preempt_enable();
 	if (!p)
 		errno = ENOMEM;
 	return p;
@@ -97,21 +100,20 @@ int posix_memalign(void **out, size_t align, size_t size)
 
 void free(void *p)
 {
-	unsigned long flags;
-
 	if (!p)
 		return;
-	flags = irq_save();
+	sched_preempt_disable();
 	heap_free(heap_get(), p, __builtin_return_address(0));
-	irq_restore(flags);
+	sched_preempt_enable();
 }
 
 void *realloc(void *p, size_t size)
 {
-	unsigned long flags = irq_save();
-	void *q = heap_realloc(heap_get(), p, size, __builtin_return_address(0));
+	void *q;
 
-	irq_restore(flags);
+	sched_preempt_disable();
+	q = heap_realloc(heap_get(), p, size, __builtin_return_address(0));
+	sched_preempt_enable();
 	if (!q && size)
 		errno = ENOMEM;
 	return q;
@@ -119,8 +121,7 @@ void *realloc(void *p, size_t size)
 
 void malloc_stats(struct heap_stats *st)
 {
-	unsigned long flags = irq_save();
-
+	sched_preempt_disable();
 	*st = heap_get()->stats;
-	irq_restore(flags);
+	sched_preempt_enable();
 }
