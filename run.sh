@@ -29,6 +29,9 @@ usage: $prog [options] [app]          (app defaults to hello)
   --no-exit-device       leave out isa-debug-exit, as libvirt does; the
                          kernel then powers off through ACPI
   --pidfile FILE         write QEMU's process id to FILE
+  --kernel FILE          boot FILE instead of build/APP/ceres (the benchmarks
+                         boot their Linux guest this way, on the same machine)
+  --initrd FILE          with --kernel: an initial ramdisk
   --no-build             do not run make first
   --dry-run              print the QEMU command and exit
   -h, --help             this text
@@ -41,7 +44,7 @@ die() {
 }
 
 accel=auto cpu="" mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
-timeout_s="" exit_device=1 pidfile="" build=1 dry=0 app=hello
+timeout_s="" exit_device=1 pidfile="" build=1 dry=0 app=hello image_override="" initrd=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--accel) accel=${2:?--accel needs a value}; shift ;;
@@ -57,6 +60,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift ;;
 	--no-exit-device) exit_device=0 ;;
 	--pidfile) pidfile=${2:?--pidfile needs a file}; shift ;;
+	--kernel) image_override=${2:?--kernel needs a file}; build=0; shift ;;
+	--initrd) initrd=${2:?--initrd needs a file}; shift ;;
 	--no-build) build=0 ;;
 	--dry-run) dry=1 ;;
 	-h | --help) usage; exit 0 ;;
@@ -100,7 +105,7 @@ IFS='|' read -r accel_name accel_why <<<"$(choose_accel)" || exit 125
 [ -n "$accel_name" ] || exit 125
 
 build_dir=$here/build/$app
-kernel=$build_dir/ceres
+kernel=${image_override:-$build_dir/ceres}
 qemu=(qemu-system-x86_64 -M pc -m "$mem" -nodefaults -no-user-config -no-reboot
 	-display none -vga std)
 if [ "$accel_name" = kvm ]; then
@@ -123,6 +128,7 @@ else
 	[ "$build" = 1 ] && [ "$dry" = 0 ] && { make -s -C "$here" APP="$app" || exit 125; }
 	# qboot, QEMU's minimal firmware, boots -kernel in half SeaBIOS's time.
 	qemu+=(-bios qboot.rom -kernel "$kernel")
+	[ -n "$initrd" ] && qemu+=(-initrd "$initrd")
 	[ -n "$append" ] && qemu+=(-append "$append")
 fi
 

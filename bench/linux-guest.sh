@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the Linux guest baseline (docs/benchmarks.md): Debian's kernel and
+# an initramfs with busybox-static and the benchmark programs linked
+# statically. Its /init runs every benchmark with the given repetitions,
+# prints their RESULT lines on the console, and powers off.
+# Usage: bench/linux-guest.sh OUTDIR REPS BENCH...
+set -eu
+out=$1
+reps=$2
+shift 2
+here=$(cd "$(dirname "$0")/.." && pwd)
+debs=$out/debs
+root=$out/rootfs
+mkdir -p "$debs"
+
+# Debian's packages, fetched once and kept in OUTDIR/debs.
+fetch() {
+	local pkg=$1
+	ls "$debs"/"${pkg}"_*.deb >/dev/null 2>&1 && return
+	(cd "$debs" && apt-get download "$pkg" >/dev/null 2>&1) ||
+		{ echo "linux-guest: 'apt-get download $pkg' failed (run 'apt-get update' first?)" >&2; exit 1; }
+}
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+[ -n "$kpkg" ] || { echo "linux-guest: no linux-image-amd64 in the package lists (apt-get update)" >&2; exit 1; }
+fetch "$kpkg"
+fetch busybox-static
+
+if [ ! -f "$out/vmlinuz" ]; then
+	rm -rf "$out/kernel"
+	dpkg-deb -x "$debs/${kpkg}"_*.deb "$out/kernel"
+	cp "$out"/kernel/boot/vmlinuz-* "$out/vmlinuz"
+	rm -rf "$out/kernel"
+fi
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,proc,sys,dev}
+dpkg-deb --fsys-tarfile "$debs"/busybox-static_*.deb | tar -x -C "$out" ./bin/busybox
+mv "$out/bin/busybox" "$root/bin/busybox"
+for b in "$@"; do
+	gcc -O2 -static -pthread -o "$root/bin/$b" "$here/bench/apps/$b/main.c"
+done
+{
+	echo '#!/bin/busybox sh'
+	echo '/bin/busybox mount -t proc proc /proc'
+	echo '/bin/busybox mount -t devtmpfs dev /dev'
+	for b in "$@"; do
+		echo "/bin/$b $reps"
+	done
+	echo 'echo BENCH-DONE'
+	echo '/bin/busybox poweroff -f'
+} >"$root/init"
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
