@@ -5,6 +5,7 @@
 #   make iso           build build/$(APP)/ceres.iso (GRUB); make run-iso boots it
 #   make debug         boot halted with gdb attached, stopped at main
 #   make test          every test; the last line is "N passed, N failed"
+#   make bench         benchmarks against a Linux guest (build/bench/results.md)
 #   V=1                show the commands
 #
 # An application is a folder apps/NAME/ (test applications: tests/apps/NAME/)
@@ -66,7 +67,7 @@ APP_OBJS := $(APP_SRCS:%.c=$(OBJ)/%.o)
 ASM_OBJS := $(ASM_SRCS:%.asm=$(OBJ)/%.o)
 OBJS := $(ASM_OBJS) $(KERNEL_OBJS) $(APP_OBJS)
 
-.PHONY: all run iso run-iso debug gdb test unit format check-format deps clean
+.PHONY: all run iso run-iso debug gdb test bench unit format check-format deps clean
 all: $(BUILD)/ceres
 
 $(KERNEL_OBJS): $(OBJ)/%.o: %.c
@@ -139,6 +140,10 @@ deps:
 test:
 	@tools/deps.sh test
 	@tests/run.sh
+
+bench:
+	@tools/deps.sh bench
+	@bench/run.sh
 
 unit:
 	@tests/unit/run.sh

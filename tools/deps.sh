@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure this machine has what 'make run' (deps.sh run) or 'make test'
-# (deps.sh test) needs. As root with apt-get, it installs what is missing;
-# otherwise it names each missing piece and the Debian package that has it.
+# Makes sure this machine has what 'make run' (deps.sh run), 'make test'
+# (deps.sh test) or 'make bench' (deps.sh bench) needs. As root with apt-get,
+# it installs what is missing; otherwise it names each missing piece and the
+# Debian package that has it.
 set -u
 what=${1:-run}
 
@@ -11,11 +12,13 @@ need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
 need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
 	mformat:mtools)
 need_test=(gdb:gdb clang-format:clang-format timeout:coreutils)
+need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt)
 
 case $what in
 run) need=("${need_run[@]}") ;;
 test) need=("${need_run[@]}" "${need_iso[@]}" "${need_test[@]}") ;;
-*) echo "usage: tools/deps.sh run|test" >&2; exit 2 ;;
+bench) need=("${need_run[@]}" "${need_bench[@]}") ;;
+*) echo "usage: tools/deps.sh run|test|bench" >&2; exit 2 ;;
 esac
 
 missing_pkgs=()

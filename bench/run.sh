@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# 'make bench': each benchmark in bench/apps/ runs on Ceres, in the Linux
+# guest baseline (same QEMU machine, memory, accelerator and firmware; see
+# docs/benchmarks.md) and natively on the host for reference. Each prints
+# RESULT lines, one per repetition; the report gives medians and the ratio
+# Linux guest / Ceres (every metric is a time: above 1, Ceres is faster).
+# Output: build/bench/results.md, results.tsv and results.svg.
+# Environment: BENCH_REPS (default 5), BENCH_MEM (MiB, default 256).
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here" || exit 1
+reps=${BENCH_REPS:-5}
+mem=${BENCH_MEM:-256}
+out=build/bench
+benches=(bench-malloc bench-sched)
+mkdir -p "$out"
+results=$out/raw.tsv
+: >"$results"
+
+# Targets from the issues: the Linux guest's time over Ceres' must reach these.
+declare -A target=([yield_roundtrip_ns]=10 [mutex_ns]=10 [create_join_us]=5)
+
+collect() { # SYSTEM LOG: append "system metric value" rows
+	awk -v sys="$1" '$1 == "RESULT" { print sys "\t" $2 "\t" $3 }' "$2" >>"$results"
+}
+
+for b in "${benches[@]}"; do
+	make -s APP="$b" >/dev/null || { echo "bench: building $b for Ceres failed" >&2; exit 1; }
+done
+echo "bench: building the Linux guest baseline" >&2
+bench/linux-guest.sh "$out/linux" "$reps" "${benches[@]}" || exit 1
+
+for b in "${benches[@]}"; do
+	echo "bench: $b on Ceres" >&2
+	./run.sh --no-build --no-exit-device -m "$mem" --timeout 1200 --serial "$out/ceres-$b.log" \
+		--append "loglevel=warn -- $reps" "$b" </dev/null >/dev/null 2>&1
+	collect ceres "$out/ceres-$b.log"
+done
+echo "bench: all of them in the Linux guest" >&2
+./run.sh --no-exit-device -m "$mem" --timeout 1800 --serial "$out/linux.log" \
+	--kernel "$out/linux/vmlinuz" --initrd "$out/linux/initramfs.cpio.gz" \
+	--append "console=ttyS0 quiet panic=-1" </dev/null >/dev/null 2>&1
+grep -q BENCH-DONE "$out/linux.log" || echo "bench: the Linux guest did not finish (see $out/linux.log)" >&2
+collect linux "$out/linux.log"
+for b in "${benches[@]}"; do
+	echo "bench: $b natively (for reference)" >&2
+	"$out/linux/rootfs/bin/$b" "$reps" >"$out/native-$b.log"
+	collect native "$out/native-$b.log"
+done
+
+# Medians per system and metric, then one row per metric.
+awk -F'\t' -v targets="$(for k in "${!target[@]}"; do printf '%s=%s ' "$k" "${target[$k]}"; done)" '
+function median(key,   n, i, j, t, v) {
+	n = split(vals[key], v, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return n ? (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) : ""
+}
+BEGIN {
+	split(targets, tl, " ")
+	for (i in tl) { split(tl[i], kv, "="); want[kv[1]] = kv[2] }
+}
+{ vals[$1 SUBSEP $2] = vals[$1 SUBSEP $2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 } }
+END {
+	print "metric\tceres\tlinux_guest\tnative\tratio\ttarget"
+	for (i = 1; i <= m; i++) {
+		k = order[i]
+		c = median("ceres" SUBSEP k); l = median("linux" SUBSEP k); h = median("native" SUBSEP k)
+		r = (c > 0 && l != "") ? sprintf("%.2f", l / c) : "-"
+		printf "%s\t%s\t%s\t%s\t%s\t%s\n", k, c, l, h, r, (k in want) ? want[k] : "-"
+	}
+}' "$results" >"$out/results.tsv"
+
+{
+	echo "# Ceres benchmarks"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}'),"
+	echo "$(./run.sh --dry-run hello 2>/dev/null | grep -o -- '-accel [a-z]*'), -m $mem, median of $reps repetitions."
+	echo "Ratio = Linux guest / Ceres: above 1, Ceres is faster. Native is the host, for reference."
+	echo
+	echo "| metric | Ceres | Linux guest | native | ratio | target |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	awk -F'\t' 'NR > 1 {
+		verdict = $6 == "-" ? "-" : ($5 + 0 >= $6 ? ">= " $6 " met" : ">= " $6 " NOT met")
+		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, verdict }' "$out/results.tsv"
+} >"$out/results.md"
+
+# A bar per metric: the ratio, with the line at 1 (parity).
+awk -F'\t' 'NR > 1 && $5 != "-" { name[++n] = $1; r[n] = $5 + 0; if (r[n] > max) max = r[n] }
+END {
+	if (max < 2) max = 2
+	w = 640; bar = 24; left = 170; scale = (w - left - 60) / max
+	h = 50 + n * (bar + 10)
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h
+	printf "<text x=\"10\" y=\"20\" font-size=\"14\">Linux guest time / Ceres time (above 1: Ceres faster)</text>\n"
+	for (i = 1; i <= n; i++) {
+		y = 35 + (i - 1) * (bar + 10)
+		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 6, y + 16, name[i]
+		printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", left, y, r[i] * scale, bar, (r[i] >= 1 ? "#3a7" : "#c54")
+		printf "<text x=\"%.1f\" y=\"%d\">%.2f</text>\n", left + r[i] * scale + 4, y + 16, r[i]
+	}
+	printf "<line x1=\"%.1f\" y1=\"30\" x2=\"%.1f\" y2=\"%d\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>\n", left + scale, left + scale, h - 5
+	print "</svg>"
+}' "$out/results.tsv" >"$out/results.svg"
+
+cat "$out/results.md"
+echo "bench: build/bench/results.md, results.tsv, results.svg" >&2
