@@ -16,7 +16,7 @@ crash null 121 'CRASH: page fault \(#PF\), vector 14' crash_null
 expect_serial crash-null 'write of address 0: page not mapped \(NULL pointer dereference\)' \
 	"NULL dereference explained"
 expect_serial crash-null 'rip 0000000000[0-9a-f]+ rflags' "registers printed"
-expect_serial crash-null 'stack: boot' "the stack is named"
+expect_serial crash-null 'stack: main \[' "the stack is named (main's thread stack)"
 crash opcode 121 'CRASH: invalid opcode \(#UD\), vector 6' crash_opcode
 crash divide 121 'CRASH: divide error \(#DE\), vector 0' crash_divide
 crash assert 120 'PANIC: assertion failed at tests/apps/crash/main.c:[0-9]+ in crash_assert\(\): argc == 0' \

@@ -25,6 +25,6 @@ expect_serial crash-text '#0 +0x[0-9a-f]+ crash_text\+0x' "the writer is named"
 crash nx 'instruction fetch of address 0x[0-9a-f]+: protection violation in kernel data'
 expect_serial crash-nx '#1 +0x[0-9a-f]+ main\+0x' "the caller of the bad jump is named"
 crash stack 'CRASH: double fault'
-expect_serial crash-stack 'STACK OVERFLOW: the boot stack ran into its guard page' \
+expect_serial crash-stack 'STACK OVERFLOW: the main stack ran into its guard page' \
 	"overflow names the stack"
 expect_serial crash-stack '#0 +0x[0-9a-f]+ crash_stack\+0x' "backtrace starts in the recursion"
