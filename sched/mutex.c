@@ -1,9 +1,8 @@
 /*
  * Mutexes. m->owner holds the owning thread, with MUTEX_WAITERS set in its
  * low bit while anyone sleeps on the mutex. The uncontended lock and unlock
- * are one cmpxchg each: on our one CPU an instruction cannot be cut by an
- * interrupt, so no lock prefix is needed. Everything else runs with
- * interrupts off.
+ * are one cmpxchg each, inline in sched/sync.h; what is here runs when that
+ * fails, with interrupts off.
  *
  * Unlock frees the mutex and wakes the longest waiter, which takes it when
  * it runs unless a running thread took it first ("barging"). Handing it
@@ -24,15 +23,6 @@
 
 #define MUTEX_WAITERS ((uintptr_t)1)
 
-/* Replaces *word with to if it holds from; says whether it did. */
-static bool cmpxchg(struct thread **word, uintptr_t from, uintptr_t to)
-{
-	uintptr_t seen = from;
-
-	__asm__ volatile("cmpxchgq %2, %1" : "+a"(seen), "+m"(*word) : "r"(to) : "memory", "cc");
-	return seen == from;
-}
-
 static struct thread *owner_of(const struct mutex *m)
 {
 	return (struct thread *)((uintptr_t)m->owner & ~MUTEX_WAITERS);
@@ -40,12 +30,17 @@ static struct thread *owner_of(const struct mutex *m)
 
 int mutex_lock_until(struct mutex *m, uint64_t deadline)
 {
+	if (mutex_cmpxchg(&m->owner, 0, (uintptr_t)thread_self()))
+		return 0;
+	return mutex_lock_contended(m, deadline);
+}
+
+int mutex_lock_contended(struct mutex *m, uint64_t deadline)
+{
 	struct thread *self = thread_self();
 	unsigned long flags;
 	int err = 0;
 
-	if (cmpxchg(&m->owner, 0, (uintptr_t)self))
-		return 0;
 	flags = irq_save();
 	if (owner_of(m) == self) {
 		irq_restore(flags);
@@ -64,16 +59,6 @@ int mutex_lock_until(struct mutex *m, uint64_t deadline)
 	return err;
 }
 
-int mutex_lock(struct mutex *m)
-{
-	return mutex_lock_until(m, 0);
-}
-
-int mutex_trylock(struct mutex *m)
-{
-	return cmpxchg(&m->owner, 0, (uintptr_t)thread_self()) ? 0 : -EBUSY;
-}
-
 static __attribute__((noinline, cold)) void warn_not_owner(struct mutex *m, struct thread *self,
 							   void *caller)
 {
@@ -84,13 +69,11 @@ static __attribute__((noinline, cold)) void warn_not_owner(struct mutex *m, stru
 		self->name, fn);
 }
 
-int mutex_unlock(struct mutex *m)
+int mutex_unlock_contended(struct mutex *m)
 {
 	struct thread *self = thread_self();
 	unsigned long flags;
 
-	if (cmpxchg(&m->owner, (uintptr_t)self, 0))
-		return 0;
 	if (owner_of(m) != self) {
 		warn_not_owner(m, self, __builtin_return_address(0));
 		return -EPERM;

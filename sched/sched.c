@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/switch.h"
@@ -20,7 +21,6 @@
 #include "sched/runq.h"
 #include "sched/sched_priv.h"
 
-#define MSR_FS_BASE 0xC0000100
 #define NS_PER_MS 1000000ULL
 
 static int timeslice_ms = 10;
@@ -40,11 +40,6 @@ static struct {
 	unsigned preempt_off; /* sched_preempt_disable() depth */
 	struct sched_stats stats;
 } sched_state;
-
-struct thread *thread_self(void)
-{
-	return sched_state.current;
-}
 
 void sched_link_thread(struct thread *t)
 {
@@ -119,12 +114,11 @@ static void switch_to(struct thread *prev, struct thread *next)
 	prev->runtime_ns += now - prev->ran_since;
 	next->ran_since = now;
 	sched_state.stats.switches++;
-	fpu_save(prev->fpu);
+	fpu_switch(next->fpu);
+	set_fs_base(next->fs_base, cpu_has(CPU_FSGSBASE));
 	sched_state.current = next;
 	switch_stack(&prev->sp, next->sp);
 	/* prev runs again here, chosen by some later switch. */
-	fpu_restore(prev->fpu);
-	wrmsr(MSR_FS_BASE, prev->fs_base);
 }
 
 void sched_schedule(void)
@@ -292,6 +286,7 @@ void sched_start(void *(*fn)(void *), void *arg, size_t stack_size)
 		panic("sched: no interrupt vector for the timer");
 	sched_state.idle = sched_state.current = thread_boot();
 	sched_state.idle->state = THREAD_RUNNING;
+	fpu_switch(sched_state.idle->fpu);
 	sched_state.idle->ran_since = clock_monotonic_ns();
 	main = thread_create("main", fn, arg, stack_size, true);
 	if (!main)

@@ -7,6 +7,8 @@
 #ifndef SCHED_SYNC_H
 #define SCHED_SYNC_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sched/sched.h"
@@ -16,13 +18,45 @@ struct mutex {
 	struct waitq waiters;
 };
 
+/*
+ * Replaces *word with to if it holds from; says whether it did. One
+ * cmpxchg: on our one CPU no interrupt can cut it, so it needs no lock
+ * prefix (which emulators make slow).
+ */
+static inline bool mutex_cmpxchg(struct thread **word, uintptr_t from, uintptr_t to)
+{
+	uintptr_t seen = from;
+
+	__asm__ volatile("cmpxchgq %2, %1" : "+a"(seen), "+m"(*word) : "r"(to) : "memory", "cc");
+	return seen == from;
+}
+
 /* 0, -EDEADLK if the caller holds it, -ETIMEDOUT. */
 int mutex_lock_until(struct mutex *m, uint64_t deadline);
-int mutex_lock(struct mutex *m);
+/* The paths for a contended mutex and for errors (sched/mutex.c). */
+int mutex_lock_contended(struct mutex *m, uint64_t deadline);
+int mutex_unlock_contended(struct mutex *m);
+
+static inline int mutex_lock(struct mutex *m)
+{
+	if (mutex_cmpxchg(&m->owner, 0, (uintptr_t)thread_self()))
+		return 0;
+	return mutex_lock_contended(m, 0);
+}
+
 /* 0, or -EBUSY. */
-int mutex_trylock(struct mutex *m);
+static inline int mutex_trylock(struct mutex *m)
+{
+	return mutex_cmpxchg(&m->owner, 0, (uintptr_t)thread_self()) ? 0 : -EBUSY;
+}
+
 /* 0, or -EPERM (with a warning) if the caller does not hold it. */
-int mutex_unlock(struct mutex *m);
+static inline int mutex_unlock(struct mutex *m)
+{
+	if (mutex_cmpxchg(&m->owner, (uintptr_t)thread_self(), 0))
+		return 0;
+	return mutex_unlock_contended(m);
+}
 
 struct semaphore {
 	unsigned long count;

@@ -9,13 +9,13 @@
 #include <string.h>
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/switch.h"
 #include "kernel/printk.h"
 #include "kernel/stack.h"
 #include "sched/sched_priv.h"
 
-#define MSR_FS_BASE 0xC0000100
 /* Must match the alignment linker.ld gives .tdata and .tbss. */
 #define TLS_ALIGN 64
 /* The boot context's TLS block, in the image: the TLS must fit. */
@@ -36,27 +36,36 @@ static size_t tls_area(void)
 	return ((size_t)__tls_size + TLS_ALIGN - 1) & ~(size_t)(TLS_ALIGN - 1);
 }
 
+/* What follows the TLS variables: the thread pointer's own two words. */
+struct tls_tail {
+	uint64_t self;	      /* %fs:0, the thread pointer itself (the ABI's rule) */
+	struct thread *owner; /* %fs:8, for thread_self() */
+};
+
+#define TLS_BLOCK_SIZE (tls_area() + sizeof(struct tls_tail))
+
 /*
  * Lays out a TLS block (x86-64 "variant II"): the variables just below the
  * thread pointer, which points at itself. Returns the thread pointer.
  */
-static uint64_t tls_setup(unsigned char *block)
+static uint64_t tls_setup(unsigned char *block, struct thread *owner)
 {
 	size_t area = tls_area(), image = (size_t)(__tdata_end - __tdata_start);
-	unsigned char *tp = block + area;
+	struct tls_tail *tail = (struct tls_tail *)(block + area);
 
 	memcpy(block, __tdata_start, image);
 	memset(block + image, 0, area - image);
-	*(uint64_t *)tp = (uint64_t)tp;
-	return (uint64_t)tp;
+	tail->self = (uint64_t)tail;
+	tail->owner = owner;
+	return (uint64_t)tail;
 }
 
 void sched_boot_tls(void)
 {
-	if (tls_area() + sizeof(uint64_t) > BOOT_TLS_SIZE)
+	if (TLS_BLOCK_SIZE > BOOT_TLS_SIZE)
 		cpu_halt_forever(); /* the image's TLS outgrew the boot block */
-	threads.boot.fs_base = tls_setup(threads.boot_tls);
-	wrmsr(MSR_FS_BASE, threads.boot.fs_base);
+	threads.boot.fs_base = tls_setup(threads.boot_tls, &threads.boot);
+	wrmsr(MSR_FS_BASE, threads.boot.fs_base); /* before cpu_init(): no wrfsbase yet */
 }
 
 struct thread *thread_boot(void)
@@ -77,16 +86,15 @@ struct thread *thread_boot(void)
 /* Where every new thread starts, entered by switch_stack()'s return. */
 static __attribute__((noreturn)) void thread_start(void)
 {
-	struct thread *self = thread_self();
+	struct thread *self = thread_self(); /* the switch set our FS base */
 
-	fpu_restore(self->fpu);
-	wrmsr(MSR_FS_BASE, self->fs_base);
 	irq_enable();
 	thread_exit(self->fn(self->arg));
 }
 
 void thread_destroy(struct thread *t)
 {
+	fpu_release(t->fpu);
 	stack_free(t->stack);
 	free(t->fpu);
 	free(t->tls);
@@ -102,7 +110,7 @@ static struct thread *thread_alloc(const char *name, size_t stack_size)
 	strncpy(t->name, name, sizeof(t->name) - 1);
 	t->stack = stack_alloc(stack_size, t->name);
 	t->fpu = aligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
-	t->tls = aligned_alloc(TLS_ALIGN, tls_area() + sizeof(uint64_t));
+	t->tls = aligned_alloc(TLS_ALIGN, TLS_BLOCK_SIZE);
 	if (!t->stack || !t->fpu || !t->tls) {
 		if (t->stack)
 			stack_free(t->stack);
@@ -128,7 +136,7 @@ struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, s
 		return NULL;
 	}
 	fpu_area_init(t->fpu);
-	t->fs_base = tls_setup(t->tls);
+	t->fs_base = tls_setup(t->tls, t);
 	t->fn = fn;
 	t->arg = arg;
 	t->detached = detached;

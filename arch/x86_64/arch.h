@@ -6,6 +6,7 @@
 #ifndef ARCH_X86_64_ARCH_H
 #define ARCH_X86_64_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -92,6 +93,17 @@ DEFINE_CR_ACCESS(2)
 DEFINE_CR_ACCESS(3)
 DEFINE_CR_ACCESS(4)
 #undef DEFINE_CR_ACCESS
+
+#define MSR_FS_BASE 0xC0000100
+
+/* The FS base (the thread pointer for TLS); wrfsbase when CR4.FSGSBASE is on. */
+static inline void set_fs_base(uint64_t base, bool fsgsbase)
+{
+	if (fsgsbase)
+		__asm__ volatile("wrfsbase %0" : : "r"(base) : "memory");
+	else
+		wrmsr(MSR_FS_BASE, base);
+}
 
 static inline void xsetbv(uint32_t reg, uint64_t v)
 {

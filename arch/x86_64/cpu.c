@@ -39,6 +39,7 @@ static const struct {
 
 #define MSR_EFER 0xC0000080
 #define EFER_NXE (1u << 11)
+#define CR4_FSGSBASE (1u << 16)
 #define CR4_OSXSAVE (1u << 18)
 #define XCR0_X87 (1u << 0)
 #define XCR0_SSE (1u << 1)
@@ -136,4 +137,7 @@ void cpu_init(void)
 	else
 		pr_warn("cpu: no NX bit; data pages stay executable");
 	enable_xsave();
+	/* wrfsbase: a thread switch sets the TLS base without a slow MSR write. */
+	if (cpu_has(CPU_FSGSBASE))
+		write_cr4(read_cr4() | CR4_FSGSBASE);
 }

@@ -16,9 +16,14 @@
 #define FCW_OFFSET 0
 #define FCW_DEFAULT 0x037F /* what fninit sets */
 
+#define CR0_TS (1ULL << 3)
+
 static struct {
 	bool xsave;
 	size_t size;
+	void *owner;   /* whose state the registers hold; NULL: nobody's */
+	void *current; /* the running thread's area */
+	bool ts;       /* CR0.TS is set: the next FPU instruction traps */
 } fpu;
 
 void fpu_init(void)
@@ -45,7 +50,7 @@ void fpu_area_init(void *area)
 	memcpy((char *)area + MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
 }
 
-void fpu_save(void *area)
+static void fpu_save(void *area)
 {
 	if (fpu.xsave)
 		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
@@ -53,10 +58,42 @@ void fpu_save(void *area)
 		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
 }
 
-void fpu_restore(const void *area)
+static void fpu_restore(const void *area)
 {
 	if (fpu.xsave)
 		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
 	else
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+static void set_ts(bool on)
+{
+	if (on != fpu.ts) {
+		write_cr0(on ? read_cr0() | CR0_TS : read_cr0() & ~CR0_TS);
+		fpu.ts = on;
+	}
+}
+
+void fpu_switch(void *area)
+{
+	fpu.current = area;
+	set_ts(area != fpu.owner);
+}
+
+bool fpu_trap(void)
+{
+	if (!fpu.ts || !fpu.current)
+		return false;
+	set_ts(false);
+	if (fpu.owner)
+		fpu_save(fpu.owner);
+	fpu_restore(fpu.current);
+	fpu.owner = fpu.current;
+	return true;
+}
+
+void fpu_release(void *area)
+{
+	if (fpu.owner == area)
+		fpu.owner = NULL;
 }

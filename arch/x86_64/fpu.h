@@ -1,10 +1,11 @@
 /*
- * Saving and restoring a thread's x87/SSE/AVX registers (docs/scheduler.md):
- * XSAVE with every feature in XCR0 where the CPU has it, FXSAVE otherwise.
+ * A thread's x87/SSE/AVX registers (docs/scheduler.md): saved with XSAVE
+ * (every feature in XCR0) where the CPU has it, FXSAVE otherwise.
  */
 #ifndef ARCH_X86_64_FPU_H
 #define ARCH_X86_64_FPU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define FPU_AREA_ALIGN 64
@@ -18,7 +19,19 @@ size_t fpu_area_size(void);
 /* Fills a save area with the state a new thread starts from. */
 void fpu_area_init(void *area);
 
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+/*
+ * Lazy switching (docs/scheduler.md): the registers stay with the thread
+ * that last used them until another thread touches the FPU. fpu_switch()
+ * is called at every thread switch with the incoming thread's area; the
+ * first FPU or SSE instruction of a thread that does not own the registers
+ * traps (#NM) into fpu_trap(), which moves them over.
+ */
+void fpu_switch(void *area);
+
+/* Handles #NM; false if it was not caused by lazy switching. */
+bool fpu_trap(void);
+
+/* area is about to be freed: the registers no longer belong to it. */
+void fpu_release(void *area);
 
 #endif

@@ -6,6 +6,7 @@
 #include "arch/x86_64/trap.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/lapic.h"
@@ -17,6 +18,7 @@
 #include "kernel/stack.h"
 #include "sched/sched.h"
 
+#define VEC_DEVICE_NOT_AVAILABLE 7
 #define VEC_DOUBLE_FAULT 8
 #define VEC_PAGE_FAULT 14
 #define EXCEPTION_VECTORS 32
@@ -148,6 +150,8 @@ static __attribute__((noreturn)) void crash(const struct trap_frame *f)
  */
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == VEC_DEVICE_NOT_AVAILABLE && fpu_trap())
+		return;
 	if (f->vector < EXCEPTION_VECTORS)
 		crash(f);
 	if (f->vector == LAPIC_SPURIOUS_VECTOR) {
