@@ -2,7 +2,9 @@
 
 #include "arch/x86_64/arch.h"
 #include "drivers/acpi.h"
+#include "kernel/page.h"
 #include "kernel/printk.h"
+#include "lib/libc/malloc.h"
 
 /*
  * QEMU's isa-debug-exit (iobase 0xf4, iosize 4): writing v makes QEMU exit
@@ -21,6 +23,9 @@ void shutdown_exit(int status)
 
 void shutdown_app_exit(int status)
 {
+	struct page_stats pages;
+	struct heap_stats heap;
+
 	if (status < 0 || status > EXIT_APP_MAX) {
 		pr_warn("shutdown: exit status %d is outside 0-%d, the range that reaches the "
 			"host; "
@@ -28,6 +33,11 @@ void shutdown_app_exit(int status)
 			status, EXIT_APP_MAX, EXIT_APP_MAX);
 		status = EXIT_APP_MAX;
 	}
+	page_stats(&pages);
+	malloc_stats(&heap);
 	pr_info("shutdown: application exited with status %d", status);
+	pr_info("shutdown: RAM in use %lu KiB of %lu (heap peak %lu KiB)",
+		(unsigned long)((pages.total - pages.free) >> 10),
+		(unsigned long)(pages.total >> 10), (unsigned long)(heap.peak >> 10));
 	shutdown_exit(status);
 }

@@ -9,7 +9,7 @@
 #include "kernel/heap.h"
 
 /* The heap grows by at least this much at a time (less if RAM is short). */
-#define MALLOC_GROW_MIN (256 * 1024)
+#define MALLOC_GROW_MIN (64 * 1024)
 
 /* A snapshot of the heap's counters. */
 void malloc_stats(struct heap_stats *st);
