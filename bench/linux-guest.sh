@@ -37,7 +37,7 @@ mkdir -p "$root"/{bin,proc,sys,dev}
 dpkg-deb --fsys-tarfile "$debs"/busybox-static_*.deb | tar -x -C "$out" ./bin/busybox
 mv "$out/bin/busybox" "$root/bin/busybox"
 for b in "$@"; do
-	gcc -O2 -static -pthread -o "$root/bin/$b" "$here/bench/apps/$b/main.c"
+	gcc -O2 -static -pthread -I"$here" -o "$root/bin/$b" "$here/bench/apps/$b/main.c"
 done
 {
 	echo '#!/bin/busybox sh'

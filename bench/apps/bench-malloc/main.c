@@ -9,24 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/apps/bench.h"
+
 enum { SLOTS = 1024, OPS = 1000000 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Prints the mean of total ns over n events, with one decimal (integers only). */
-static void report(const char *name, uint64_t total_ns, uint64_t n)
-{
-	uint64_t tenths = total_ns * 10 / n;
-
-	printf("RESULT %s %lu.%lu\n", name, (unsigned long)(tenths / 10),
-	       (unsigned long)(tenths % 10));
-}
 
 /* 70% small (16-128 B), 25% medium (to 2 KiB), 5% large (to 32 KiB). */
 static size_t pick_size(uint64_t r)
@@ -48,7 +33,7 @@ int main(int argc, char **argv)
 	uint64_t x = 0x2545F4914F6CDD1DULL;
 
 	for (int rep = 0; rep < reps; rep++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 
 		for (int op = 0; op < OPS; op++) {
 			unsigned i;
@@ -61,7 +46,7 @@ int main(int argc, char **argv)
 				return 1;
 			slot[i][0] = (unsigned char)op;
 		}
-		report("malloc_free_ns", now_ns() - t0, OPS);
+		bench_report("malloc_free_ns", bench_now_ns() - t0, OPS);
 	}
 	for (int i = 0; i < SLOTS; i++)
 		free(slot[i]);

@@ -15,23 +15,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/apps/bench.h"
+
 enum { YIELDS = 20000, CREATES = 2000, LOCKS = 1000000, SLEEPS = 200 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void report(const char *name, uint64_t total, uint64_t n)
-{
-	uint64_t tenths = total * 10 / n;
-
-	printf("RESULT %s %lu.%lu\n", name, (unsigned long)(tenths / 10),
-	       (unsigned long)(tenths % 10));
-}
 
 static volatile int yield_go;
 
@@ -54,10 +40,10 @@ static void bench_yield(void)
 	pthread_create(&t, NULL, yielder, NULL);
 	sched_yield();
 	yield_go = 1;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (int i = 0; i < YIELDS; i++)
 		sched_yield();
-	report("yield_roundtrip_ns", now_ns() - t0, YIELDS);
+	bench_report("yield_roundtrip_ns", bench_now_ns() - t0, YIELDS);
 	pthread_join(t, NULL);
 }
 
@@ -68,7 +54,7 @@ static void *nothing(void *arg)
 
 static void bench_create_join(void)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (int i = 0; i < CREATES; i++) {
 		pthread_t t;
@@ -76,19 +62,19 @@ static void bench_create_join(void)
 		pthread_create(&t, NULL, nothing, NULL);
 		pthread_join(t, NULL);
 	}
-	report("create_join_us", (now_ns() - t0) / 1000, CREATES);
+	bench_report("create_join_us", (bench_now_ns() - t0) / 1000, CREATES);
 }
 
 static void bench_mutex(void)
 {
 	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (int i = 0; i < LOCKS; i++) {
 		pthread_mutex_lock(&m);
 		pthread_mutex_unlock(&m);
 	}
-	report("mutex_ns", now_ns() - t0, LOCKS);
+	bench_report("mutex_ns", bench_now_ns() - t0, LOCKS);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -103,15 +89,15 @@ static void bench_wakeup(void)
 	static uint64_t late[SLEEPS];
 
 	for (int i = 0; i < SLEEPS; i++) {
-		uint64_t deadline = now_ns() + 1000000;
+		uint64_t deadline = bench_now_ns() + 1000000;
 		struct timespec ts = { (time_t)(deadline / 1000000000ULL),
 				       (long)(deadline % 1000000000ULL) };
 
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-		late[i] = now_ns() - deadline;
+		late[i] = bench_now_ns() - deadline;
 	}
 	qsort(late, SLEEPS, sizeof(late[0]), cmp_u64);
-	report("wakeup_latency_us", late[SLEEPS / 2] / 1000, 1);
+	bench_report("wakeup_latency_us", late[SLEEPS / 2] / 1000, 1);
 }
 
 int main(int argc, char **argv)
