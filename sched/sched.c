@@ -17,6 +17,7 @@
 #include "kernel/panic.h"
 #include "kernel/params.h"
 #include "kernel/printk.h"
+#include "kernel/shutdown.h"
 #include "kernel/time.h"
 #include "sched/runq.h"
 #include "sched/sched_priv.h"
@@ -256,12 +257,27 @@ int waitq_wake_all(struct waitq *q)
 	return n;
 }
 
-/* The boot context's life from sched_start() on: run what is runnable, else halt. */
+/* Has every thread but idle exited? Interrupts off. */
+static bool all_exited(void)
+{
+	for (struct thread *t = sched_state.all; t; t = t->all_next)
+		if (t != sched_state.idle && t->state != THREAD_EXITED)
+			return false;
+	return true;
+}
+
+/*
+ * The boot context's life from sched_start() on: run what is runnable, else
+ * halt. When the last thread has exited (main() called pthread_exit() and
+ * the others ended), the application is over, as POSIX has it: status 0.
+ */
 static __attribute__((noreturn)) void idle_loop(void)
 {
 	for (;;) {
 		thread_reap();
 		irq_disable();
+		if (all_exited())
+			shutdown_app_exit(0);
 		if (sched_state.runq.count)
 			sched_schedule();
 		else

@@ -33,6 +33,7 @@ run build hello-iso APP=hello iso
 run build crash APP=crash
 run build memtest APP=memtest
 run build schedtest APP=schedtest
+run build threadexit APP=threadexit
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then

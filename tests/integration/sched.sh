@@ -16,3 +16,10 @@ check "schedtest: ran all its checks" grep -q '^schedtest: 0 failed' "$out/sched
 boot threads-crash crash --append '-- null'
 expect_serial threads-crash "thread [0-9]+ 'main': running" "the crash report lists the threads"
 expect_serial threads-crash "thread 0 'idle': runnable" "... with their states"
+
+# main() leaving with pthread_exit() ends the application only when the
+# last thread is done.
+boot threadexit threadexit
+expect_status threadexit 0
+check "threadexit: the worker outlives main and finishes" \
+	grep -qzE $'threadexit: main leaves\nthreadexit: worker done after main left\n' "$out/threadexit.serial"
