@@ -45,7 +45,7 @@
 #define PIC_CASCADE_IRQ 2
 #define PIC_MASK_ALL 0xFF
 
-#define CALIBRATE_NS 1000000
+#define CALIBRATE_NS 250000
 
 static struct {
 	volatile uint32_t *mmio;
