@@ -420,6 +420,45 @@ static void test_reclaim(void)
 	      "reclaim: 1000 detached threads are reclaimed after they exit");
 }
 
+/* --- thread-local storage ------------------------------------------------ */
+
+static __thread int tls_counter = 42;
+static __thread char tls_name[24] = "initial";
+static __thread long tls_zero;
+
+static void *tls_thread(void *arg)
+{
+	int ok = tls_counter == 42 && !strcmp(tls_name, "initial") && tls_zero == 0;
+
+	tls_counter = (int)(uintptr_t)arg;
+	strcpy(tls_name, "changed");
+	tls_zero = -1;
+	usleep(1000); /* let the others run and write theirs */
+	ok &= tls_counter == (int)(uintptr_t)arg && !strcmp(tls_name, "changed") && tls_zero == -1;
+	return (void *)(uintptr_t)ok;
+}
+
+static void test_tls(void)
+{
+	struct heap_stats before, after;
+	pthread_t t[4];
+	int ok = tls_counter == 42 && !strcmp(tls_name, "initial");
+
+	malloc_stats(&before);
+	for (uintptr_t i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, tls_thread, (void *)(i + 100));
+	for (int i = 0; i < 4; i++) {
+		void *r;
+
+		pthread_join(t[i], &r);
+		ok &= r == (void *)1;
+	}
+	malloc_stats(&after);
+	check(ok && tls_counter == 42, "tls: initialised __thread variables are per thread");
+	check(after.overflows == before.overflows && after.bad_pointers == before.bad_pointers,
+	      "tls: writing them touches no heap block");
+}
+
 /* --- timed waits ------------------------------------------------------------ */
 
 static void test_timeouts(void)
@@ -461,6 +500,7 @@ int main(int argc, char **argv)
 		{ "producer-consumer", test_producer_consumer },
 		{ "fpu", test_fpu },
 		{ "reclaim", test_reclaim },
+		{ "tls", test_tls },
 		{ "timeouts", test_timeouts },
 	};
 	const char *only = argc > 2 ? argv[2] : NULL;
