@@ -43,9 +43,12 @@ uint64_t time_tsc_to_ns(uint64_t tsc)
 	return (uint64_t)(((unsigned __int128)(tsc - boot_tsc) * clock.mult) >> TIME_SHIFT);
 }
 
+/* Saturates: a deadline too far to express (centuries away) becomes UINT64_MAX. */
 uint64_t time_ns_to_tsc(uint64_t ns)
 {
-	return boot_tsc + (uint64_t)((unsigned __int128)ns * clock.hz / NS_PER_S);
+	unsigned __int128 tsc = (unsigned __int128)ns * clock.hz / NS_PER_S + boot_tsc;
+
+	return tsc > UINT64_MAX ? UINT64_MAX : (uint64_t)tsc;
 }
 
 uint64_t clock_monotonic_ns(void)

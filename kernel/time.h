@@ -19,7 +19,7 @@ uint64_t clock_realtime_ns(void);
 /* Converts a TSC reading into nanoseconds since the first instruction. */
 uint64_t time_tsc_to_ns(uint64_t tsc);
 
-/* The TSC value at which the monotonic clock reads ns. */
+/* The TSC value at which the monotonic clock reads ns (UINT64_MAX if beyond reach). */
 uint64_t time_ns_to_tsc(uint64_t ns);
 
 uint64_t time_tsc_hz(void);

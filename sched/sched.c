@@ -23,6 +23,7 @@
 #include "sched/sched_priv.h"
 
 #define NS_PER_MS 1000000ULL
+#define PREEMPT_RETRY_NS (NS_PER_MS / 2)
 
 static int timeslice_ms = 10;
 PARAM_INT("sched.timeslice_ms", timeslice_ms, 1, 1000,
@@ -63,9 +64,18 @@ void sched_unlink_thread(struct thread *t)
 /* Programs the timer for the nearest deadline while running runs, or stops it. */
 static void rearm_for(const struct thread *running)
 {
-	uint64_t d =
-		runq_next_deadline(&sched_state.runq, sched_state.slice_end,
-				   running == sched_state.idle, timerq_next(&sched_state.sleepers));
+	uint64_t slice = sched_state.slice_end, d;
+
+	/*
+	 * A switch already due needs no slice timer: it happens on the way out
+	 * of this interrupt, or, while preemption is off, at the enable; in case
+	 * that enable runs with interrupts off, one more tick comes a bit later.
+	 */
+	if (sched_state.need_resched)
+		slice = sched_state.preempt_off ? clock_monotonic_ns() + PREEMPT_RETRY_NS
+						: UINT64_MAX;
+	d = runq_next_deadline(&sched_state.runq, slice, running == sched_state.idle,
+			       timerq_next(&sched_state.sleepers));
 
 	/*
 	 * A timer already set to fire earlier stays: when it fires, the handler
@@ -213,7 +223,9 @@ void thread_sleep_until(uint64_t deadline)
 
 void thread_sleep_ns(uint64_t ns)
 {
-	thread_sleep_until(clock_monotonic_ns() + ns);
+	uint64_t now = clock_monotonic_ns();
+
+	thread_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
 }
 
 int waitq_wait(struct waitq *q, uint64_t deadline)

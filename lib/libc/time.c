@@ -66,7 +66,7 @@ unsigned sleep(unsigned seconds)
 
 int usleep(unsigned long usec)
 {
-	thread_sleep_ns((uint64_t)usec * 1000);
+	thread_sleep_ns(usec > UINT64_MAX / 1000 ? UINT64_MAX : (uint64_t)usec * 1000);
 	return 0;
 }
 

@@ -15,9 +15,20 @@ static inline bool timespec_valid(const struct timespec *ts)
 	return ts && ts->tv_sec >= 0 && ts->tv_nsec >= 0 && (uint64_t)ts->tv_nsec < NS_PER_SEC;
 }
 
+/* Saturates at UINT64_MAX (some 584 years): nobody waits that long. */
 static inline uint64_t timespec_to_ns(const struct timespec *ts)
 {
-	return (uint64_t)ts->tv_sec * NS_PER_SEC + (uint64_t)ts->tv_nsec;
+	uint64_t ns;
+
+	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NS_PER_SEC, &ns) ||
+	    __builtin_add_overflow(ns, (uint64_t)ts->tv_nsec, &ns))
+		return UINT64_MAX;
+	return ns;
+}
+
+static inline uint64_t ns_add_saturating(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
 }
 
 static inline struct timespec timespec_from_ns(uint64_t ns)
@@ -36,7 +47,7 @@ static inline uint64_t timespec_deadline(clockid_t clock, const struct timespec 
 	if (clock == CLOCK_REALTIME) {
 		uint64_t real = clock_realtime_ns();
 
-		want = want > real ? mono + (want - real) : mono;
+		want = want > real ? ns_add_saturating(mono, want - real) : mono;
 	}
 	return want ? want : 1;
 }

@@ -17,7 +17,9 @@
 
 #include "arch/x86_64/paging.h"
 #include "kernel/page.h"
+#include "kernel/time.h"
 #include "lib/libc/malloc.h"
+#include "sched/sched.h"
 
 static int failures;
 
@@ -420,6 +422,46 @@ static void test_reclaim(void)
 	      "reclaim: 1000 detached threads are reclaimed after they exit");
 }
 
+/* --- deadlines far away ----------------------------------------------------- */
+
+/*
+ * Just past the point where the deadline, turned into TSC ticks, no longer
+ * fits in 64 bits (some 280 years at 2 GHz): wrapped, it would lie in the
+ * past, and the timer would fire again and again.
+ */
+static void *far_sleeper(void *arg)
+{
+	uint64_t ns =
+		(uint64_t)(((unsigned __int128)1 << 64) * 1000000000ULL / time_tsc_hz()) + 1000000;
+	struct timespec ts = { (time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) };
+
+	(void)arg;
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	return NULL;
+}
+
+/* A sleep until the end of time must not make the timer fire over and over. */
+static void test_far_deadline(void)
+{
+	struct sched_stats before, after;
+	pthread_attr_t a;
+	pthread_t t;
+
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_create(&t, &a, far_sleeper, NULL);
+	usleep(10000);
+	/* Spin, not sleep: the far deadline must be the only one left. */
+	sched_stats(&before);
+	for (uint64_t end = now_ns() + 200000000; now_ns() < end;)
+		;
+	sched_stats(&after);
+	printf("# timer interrupts in 200 ms with a sleeper until the end of time: %lu\n",
+	       (unsigned long)(after.timer_irqs - before.timer_irqs));
+	check(after.timer_irqs - before.timer_irqs < 20,
+	      "timer: a deadline beyond reach does not storm the timer");
+}
+
 /* --- thread-local storage ------------------------------------------------ */
 
 static __thread int tls_counter = 42;
@@ -501,6 +543,7 @@ int main(int argc, char **argv)
 		{ "fpu", test_fpu },
 		{ "reclaim", test_reclaim },
 		{ "tls", test_tls },
+		{ "far-deadline", test_far_deadline },
 		{ "timeouts", test_timeouts },
 	};
 	const char *only = argc > 2 ? argv[2] : NULL;
