@@ -214,20 +214,55 @@ static unsigned order_for(size_t n)
 	return k;
 }
 
+/*
+ * n pages from free blocks that lie side by side without being buddies
+ * (a 20 MiB run made of two 16 MiB blocks, say): a walk over the metadata,
+ * only for the large requests the buddy lists cannot serve. Interrupts off.
+ */
+static uint64_t alloc_run(uint64_t n)
+{
+	uint64_t start = 0, len = 0, pfn = 0, taken = 0;
+
+	while (pfn < pages.npages && len < n) {
+		if (!(pages.meta[pfn] & FREE_HEAD)) {
+			len = 0;
+			pfn++;
+			continue;
+		}
+		if (!len)
+			start = pfn;
+		len += 1UL << (pages.meta[pfn] & ORDER_MASK);
+		pfn += 1UL << (pages.meta[pfn] & ORDER_MASK);
+	}
+	if (len < n)
+		return NO_PAGE;
+	for (pfn = start; taken < n;) {
+		unsigned order = pages.meta[pfn] & ORDER_MASK;
+
+		list_remove(order, pfn);
+		pages.nfree -= 1UL << order;
+		taken += 1UL << order;
+		pfn += 1UL << order;
+	}
+	free_run(start + n, taken - n);
+	return start;
+}
+
 void *page_alloc(size_t n)
 {
 	unsigned want = order_for(n), order = want;
 	unsigned long flags;
 	uint64_t pfn;
 
-	if (!n || want > PAGE_MAX_ORDER)
+	if (!n || n > pages.npages)
 		return NULL;
 	flags = irq_save();
 	while (order <= PAGE_MAX_ORDER && pages.free[order] == NO_PAGE)
 		order++;
 	if (order > PAGE_MAX_ORDER) {
+		pfn = alloc_run(n);
 		irq_restore(flags);
-		return NULL;
+		return pfn == NO_PAGE ? NULL : (void *)(pfn << PAGE_SHIFT);
 	}
 	pfn = pages.free[order];
 	list_remove(order, pfn);

@@ -13,7 +13,7 @@
 
 #define PAGE_SIZE 4096UL
 #define PAGE_SHIFT 12
-#define PAGE_MAX_ORDER 12 /* blocks of up to 2^12 pages (16 MiB) */
+#define PAGE_MAX_ORDER 20 /* blocks of up to 2^20 pages (4 GiB) */
 
 /*
  * Takes the RAM in the memory map below limit (the part the boot page

@@ -35,6 +35,8 @@ static struct {
 	uint64_t tables; /* page-table pages in use (they are never freed) */
 } paging;
 
+static int map_locked(uint64_t virt, uint64_t phys, size_t size, unsigned flags);
+
 static uint64_t pte_flags(unsigned flags)
 {
 	uint64_t f = PTE_PRESENT;
@@ -105,7 +107,21 @@ static uint64_t *entry_for(uint64_t virt, int level, bool create)
 	return &t[index_at(virt, level)];
 }
 
+/*
+ * The tables are shared by every thread: changes run with interrupts off, or
+ * two threads splitting the same 2 MiB page could each install a table and
+ * one would lose the other's changes (a guard page mapped again).
+ */
 int paging_map(uint64_t virt, uint64_t phys, size_t size, unsigned flags)
+{
+	unsigned long irq = irq_save();
+	int err = map_locked(virt, phys, size, flags);
+
+	irq_restore(irq);
+	return err;
+}
+
+static int map_locked(uint64_t virt, uint64_t phys, size_t size, unsigned flags)
 {
 	uint64_t f = pte_flags(flags), end = virt + size;
 
@@ -127,6 +143,8 @@ int paging_map(uint64_t virt, uint64_t phys, size_t size, unsigned flags)
 
 void paging_unmap(uint64_t virt, size_t size)
 {
+	unsigned long irq = irq_save();
+
 	for (uint64_t v = virt; v < virt + size; v += PAGE_SIZE) {
 		uint64_t *e = paging_query(v) < 0 ? NULL : entry_for(v, 1, true);
 
@@ -135,6 +153,7 @@ void paging_unmap(uint64_t virt, size_t size)
 			invlpg(v);
 		}
 	}
+	irq_restore(irq);
 }
 
 int paging_query(uint64_t addr)
@@ -158,11 +177,13 @@ void *paging_map_device(uint64_t phys, size_t size)
 	uint64_t base = phys & ~(PAGE_SIZE - 1);
 	uint64_t len = (phys + size - base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	uint64_t virt = base;
+	unsigned long irq = irq_save();
 
 	if (base + len > IDENTITY_LIMIT) {
 		virt = DEVICE_WINDOW + paging.device_next;
 		paging.device_next += len;
 	}
+	irq_restore(irq);
 	if (paging_map(virt, base, len, PAGING_WRITE | PAGING_UNCACHED) < 0) {
 		pr_err("paging: out of memory mapping device memory at %#lx", (unsigned long)phys);
 		return NULL;

@@ -3,7 +3,7 @@
 # hello runs on, and faults that only page tables and guard pages catch.
 source "$(dirname "$0")/../lib.sh"
 
-boot memtest memtest -m 16
+boot memtest memtest -m 48
 expect_status memtest 0
 # The guest prints its own ok/not ok lines; count them as ours.
 grep -E '^(not )?ok - ' "$out/memtest.serial" | sed 's/^\(not \)\?ok - /&memtest: /'

@@ -2,7 +2,7 @@
  * Guest tests of the memory layers: page allocator, page tables, stacks and
  * the heap, inside the real kernel. Prints "ok - ..." or "not ok - ..." per
  * check and exits with the number of failures. Expects a small machine
- * (run.sh -m 16) so that exhausting the heap is quick.
+ * (run.sh -m 48) so that exhausting the heap is quick.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -113,6 +113,9 @@ static void test_heap_basics(void)
 	check(posix_memalign(&p, 3, 8) == EINVAL, "heap: posix_memalign refuses a bad alignment");
 	errno = 0;
 	check(!calloc(SIZE_MAX / 2, 4) && errno == ENOMEM, "heap: calloc catches n*size overflow");
+	p = malloc(20 << 20); /* more than one page allocator block of old (16 MiB) */
+	check(p != NULL, "heap: a 20 MiB allocation succeeds");
+	free(p);
 	s = calloc(1000, 1);
 	ok = s != NULL;
 	for (int i = 0; s && i < 1000; i++)
