@@ -1,8 +1,8 @@
 /*
  * Just enough ACPI to power off: find the RSDP, the FADT through the RSDT or
  * XSDT, the sleep type for S5 in the DSDT's \_S5 package, and write it to the
- * PM1 control ports. Tables are read in place (all RAM below 4 GiB is
- * identity mapped); every length and checksum is checked first.
+ * PM1 control ports. Tables are read in place (identity mapped); every
+ * address is checked to be mapped, and every length and checksum, first.
  */
 #include "drivers/acpi.h"
 
@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/paging.h"
 #include "drivers/acpi_tables.h"
+#include "kernel/page.h"
 #include "kernel/printk.h"
 
 #define BIOS_AREA_START 0xE0000
@@ -41,12 +43,25 @@ static bool checksum_ok(const void *p, size_t n)
 	return sum == 0;
 }
 
+/* Is [addr, addr + len) below 4 GiB and mapped? (Garbage addresses must not fault.) */
+static bool readable(uint64_t addr, uint64_t len)
+{
+	if (!addr || len > IDENTITY_LIMIT || addr > IDENTITY_LIMIT - len)
+		return false;
+	for (uint64_t p = addr & ~(PAGE_SIZE - 1); p < addr + len; p += PAGE_SIZE)
+		if (paging_query(p) < 0)
+			return false;
+	return true;
+}
+
 static const struct acpi_rsdp *find_rsdp(void)
 {
 	const struct acpi_rsdp *r;
 
 	if (acpi.rsdp) {
 		r = (const void *)acpi.rsdp;
+		if (!readable(acpi.rsdp, sizeof(*r)))
+			return NULL;
 		return checksum_ok(r, ACPI_RSDP_V1_SIZE) ? r : NULL;
 	}
 	for (uintptr_t a = BIOS_AREA_START; a < BIOS_AREA_END; a += RSDP_ALIGN) {
@@ -62,16 +77,18 @@ static const struct acpi_header *table_at(uint64_t addr)
 {
 	const struct acpi_header *h = (const void *)addr;
 
-	if (!addr || addr + sizeof(*h) > IDENTITY_LIMIT)
+	if (!readable(addr, sizeof(*h)))
 		return NULL;
-	if (h->length < sizeof(*h) || h->length > TABLE_MAX || addr + h->length > IDENTITY_LIMIT)
+	if (h->length < sizeof(*h) || h->length > TABLE_MAX || !readable(addr, h->length))
 		return NULL;
 	return checksum_ok(h, h->length) ? h : NULL;
 }
 
 static const struct acpi_fadt *find_fadt(const struct acpi_rsdp *r)
 {
-	bool x = r->revision >= 2 && r->xsdt_address;
+	/* The XSDT only if the RSDP is a whole, checksummed 2.0 one. */
+	bool x = r->revision >= 2 && r->length >= sizeof(*r) && r->length <= PAGE_SIZE &&
+		 readable((uint64_t)r, r->length) && checksum_ok(r, r->length) && r->xsdt_address;
 	const struct acpi_header *root = table_at(x ? r->xsdt_address : r->rsdt_address);
 	size_t width = x ? 8 : 4, n;
 	const uint8_t *entries;

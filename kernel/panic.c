@@ -86,7 +86,8 @@ void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp, bool sp_is_retu
 	if (sp + 8 <= st->hi && !guard &&
 	    (sp_is_return || returns_from_call_to(*(const uintptr_t *)sp, rip)))
 		print_frame(i++, *(const uintptr_t *)sp, 1);
-	while (i < BACKTRACE_MAX && rbp >= sp && rbp % 8 == 0 && rbp + 16 <= st->hi) {
+	while (i < BACKTRACE_MAX && rbp >= sp && rbp >= st->lo && rbp % 8 == 0 &&
+	       rbp + 16 <= st->hi) {
 		uintptr_t ret = ((const uintptr_t *)rbp)[1];
 		uintptr_t next = ((const uintptr_t *)rbp)[0];
 

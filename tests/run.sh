@@ -34,6 +34,7 @@ run build crash APP=crash
 run build memtest APP=memtest
 run build schedtest APP=schedtest
 run build threadexit APP=threadexit
+run build libctest APP=libctest
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then

@@ -98,9 +98,14 @@ long long strtoll(const char *restrict s, char **restrict end, int base)
 
 unsigned long long strtoull(const char *restrict s, char **restrict end, int base)
 {
-	int neg;
-	uintmax_t v = parse_integer(s, end, base, &neg, ULLONG_MAX, ULLONG_MAX);
+	int neg, saved = errno;
+	uintmax_t v;
 
+	errno = 0;
+	v = parse_integer(s, end, base, &neg, ULLONG_MAX, ULLONG_MAX);
+	if (errno == ERANGE)
+		return ULLONG_MAX; /* out of range either way: not negated */
+	errno = saved;
 	return neg ? 0 - v : v;
 }
 

@@ -54,3 +54,8 @@ check "run.sh --dry-run: --accel tcg gives TCG" grep -q -- '-accel tcg' "$out/dr
 "$root/run.sh" --accel bogus hello >/dev/null 2>"$out/bad-accel.stderr"
 check "run.sh: a bad --accel is refused with status 125" test $? = 125
 check "run.sh: ... and a message" grep -q "takes auto, kvm or tcg" "$out/bad-accel.stderr"
+
+# libc pieces the host tests cannot reach, checked in the guest.
+boot libctest libctest
+expect_status libctest 0
+grep -E '^(not )?ok - ' "$out/libctest.serial" | sed 's/^\(not \)\?ok - /&libctest: /'
