@@ -8,8 +8,9 @@
 #   make bench         benchmarks against a Linux guest (build/bench/results.md)
 #   V=1                show the commands
 #
-# An application is a folder apps/NAME/ (test applications: tests/apps/NAME/)
-# with C sources and an optional app.mk, which may set APP_CFLAGS.
+# An application is a folder apps/NAME/ (test applications: tests/apps/NAME/,
+# benchmarks: bench/apps/NAME/) with C sources and an optional app.mk, which
+# may set APP_CFLAGS.
 
 APP ?= hello
 APP_DIR := $(firstword $(wildcard apps/$(APP) tests/apps/$(APP) bench/apps/$(APP)))
