@@ -4,6 +4,7 @@
  *   RESULT yield_roundtrip_ns   two threads yielding to each other, per round trip
  *   RESULT create_join_us       pthread_create + pthread_join of a thread that returns
  *   RESULT mutex_ns             an uncontended pthread_mutex_lock + unlock
+ *   RESULT mutex_contended_ns   the same, 4 threads hammering one mutex (per pair)
  *   RESULT wakeup_latency_us    median lateness of 1 ms absolute sleeps: from the
  *                               timer's deadline to the woken thread running
  * Usage: bench-sched [repetitions]
@@ -17,7 +18,7 @@
 
 #include "bench/apps/bench.h"
 
-enum { YIELDS = 20000, CREATES = 2000, LOCKS = 1000000, SLEEPS = 200 };
+enum { YIELDS = 20000, CREATES = 2000, LOCKS = 1000000, SLEEPS = 200, HAMMERS = 4 };
 
 static volatile int yield_go;
 
@@ -77,6 +78,32 @@ static void bench_mutex(void)
 	bench_report("mutex_ns", bench_now_ns() - t0, LOCKS);
 }
 
+static pthread_mutex_t hammered = PTHREAD_MUTEX_INITIALIZER;
+static volatile uint64_t hammer_count;
+
+static void *hammer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < LOCKS / HAMMERS; i++) {
+		pthread_mutex_lock(&hammered);
+		hammer_count++;
+		pthread_mutex_unlock(&hammered);
+	}
+	return NULL;
+}
+
+static void bench_mutex_contended(void)
+{
+	pthread_t t[HAMMERS];
+	uint64_t t0 = bench_now_ns();
+
+	for (int i = 0; i < HAMMERS; i++)
+		pthread_create(&t[i], NULL, hammer, NULL);
+	for (int i = 0; i < HAMMERS; i++)
+		pthread_join(t[i], NULL);
+	bench_report("mutex_contended_ns", bench_now_ns() - t0, LOCKS / HAMMERS * HAMMERS);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -108,6 +135,7 @@ int main(int argc, char **argv)
 		bench_yield();
 		bench_create_join();
 		bench_mutex();
+		bench_mutex_contended();
 		bench_wakeup();
 	}
 	return 0;
