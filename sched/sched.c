@@ -61,7 +61,7 @@ void sched_unlink_thread(struct thread *t)
 	}
 }
 
-/* Programs the timer for the nearest deadline while running runs, or stops it. */
+/* Programs the timer for the nearest deadline while running runs. */
 static void rearm_for(const struct thread *running)
 {
 	uint64_t slice = sched_state.slice_end, d;
@@ -78,19 +78,16 @@ static void rearm_for(const struct thread *running)
 			       timerq_next(&sched_state.sleepers));
 
 	/*
-	 * A timer already set to fire earlier stays: when it fires, the handler
-	 * arms it again for what is due then. This keeps the LAPIC (a slow
-	 * device write under emulation) out of most switches.
+	 * A timer already set to fire earlier (or at all, when nothing is due)
+	 * stays: when it fires, the handler arms it again for what is due then,
+	 * or leaves it off. This keeps the LAPIC (a slow device write under
+	 * emulation) out of most switches; the price is at most one interrupt
+	 * that finds nothing to do.
 	 */
-	if (d >= sched_state.armed && sched_state.armed != UINT64_MAX)
-		return;
-	if (d == sched_state.armed)
+	if (d >= sched_state.armed)
 		return;
 	sched_state.armed = d;
-	if (d == UINT64_MAX)
-		lapic_timer_stop();
-	else
-		lapic_timer_arm((uint8_t)sched_state.timer_vector, time_ns_to_tsc(d));
+	lapic_timer_arm((uint8_t)sched_state.timer_vector, time_ns_to_tsc(d));
 }
 
 static void rearm(void)

@@ -151,11 +151,3 @@ void lapic_timer_arm(uint8_t vector, uint64_t deadline_tsc)
 	lapic_write(LAPIC_LVT_TIMER, vector);
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
 }
-
-void lapic_timer_stop(void)
-{
-	if (lapic.tsc_deadline)
-		wrmsr(MSR_TSC_DEADLINE, 0);
-	else
-		lapic_write(LAPIC_TIMER_INIT, 0);
-}

@@ -22,7 +22,4 @@ void lapic_eoi(void);
  */
 void lapic_timer_arm(uint8_t vector, uint64_t deadline_tsc);
 
-/* No timer interrupt until the next lapic_timer_arm(). */
-void lapic_timer_stop(void);
-
 #endif
