@@ -81,22 +81,38 @@ static void pic_disable(void)
 	outb(PIC2_DATA, PIC_MASK_ALL);
 }
 
-/* Counts the count-down timer over CALIBRATE_NS of TSC time. */
+/* The count, and the TSC at the middle of the (slow, emulated) read. */
+static void sample(uint64_t *tsc, uint32_t *count)
+{
+	uint64_t before = rdtsc();
+
+	*count = lapic_read(LAPIC_TIMER_CURRENT);
+	*tsc = before + (rdtsc() - before) / 2;
+}
+
+/*
+ * Counts the count-down timer against the TSC over about CALIBRATE_NS,
+ * between two reads of the count: the time the start takes cancels out.
+ * A TCG write to the LAPIC can take longer than a whole short window, and
+ * counting from before it made estimates up to 20% off (so timers fired
+ * up to a millisecond late).
+ */
 static void calibrate(void)
 {
-	uint64_t tsc_ticks = time_tsc_hz() * CALIBRATE_NS / 1000000000ULL, start, counted;
+	uint64_t window = time_tsc_hz() * CALIBRATE_NS / 1000000000ULL, t0, t1;
+	uint32_t c0, c1;
 
 	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_1);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-	start = rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, UINT32_MAX);
-	while (rdtsc() - start < tsc_ticks)
+	sample(&t0, &c0);
+	while (rdtsc() - t0 < window)
 		cpu_relax();
-	counted = UINT32_MAX - lapic_read(LAPIC_TIMER_CURRENT);
+	sample(&t1, &c1);
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	lapic.ticks_per_tsc_q32 = (counted << 32) / tsc_ticks;
+	lapic.ticks_per_tsc_q32 = ((uint64_t)(c0 - c1) << 32) / (t1 - t0);
 	pr_info("lapic: timer at %lu MHz, one-shot mode",
-		(unsigned long)(counted * (1000000000ULL / CALIBRATE_NS) / 1000000));
+		(unsigned long)((uint64_t)(c0 - c1) * time_tsc_hz() / (t1 - t0) / 1000000));
 }
 
 void lapic_init(void)
