@@ -15,7 +15,6 @@ static struct {
 		const char *name;
 		uint64_t count;
 	} vec[IRQ_VECTORS];
-	uint64_t stray;
 } irq;
 
 int irq_alloc(irq_fn fn, void *ctx, const char *name)
@@ -47,10 +46,8 @@ bool irq_dispatch(int vector)
 {
 	int i = vector - IRQ_VECTOR_FIRST;
 
-	if (i < 0 || i >= IRQ_VECTORS || !irq.vec[i].fn) {
-		irq.stray++;
+	if (i < 0 || i >= IRQ_VECTORS || !irq.vec[i].fn)
 		return false;
-	}
 	irq.vec[i].count++;
 	irq.vec[i].fn(irq.vec[i].ctx);
 	return true;

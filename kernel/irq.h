@@ -19,7 +19,7 @@ typedef void (*irq_fn)(void *ctx);
 int irq_alloc(irq_fn fn, void *ctx, const char *name);
 void irq_free(int vector);
 
-/* Runs the vector's handler; false if it has none (counted as stray). */
+/* Runs the vector's handler; false if it has none (the caller counts it as stray). */
 bool irq_dispatch(int vector);
 
 #endif

@@ -19,14 +19,13 @@ static struct {
 	int depth;
 } panic_state;
 
-int panic_enter(int status)
+void panic_enter(int status)
 {
 	irq_disable();
 	if (panic_state.depth++) {
 		pr_crit("panic: fault while reporting a fault; giving up");
 		shutdown_exit(status);
 	}
-	return 0;
 }
 
 /*

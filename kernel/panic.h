@@ -22,9 +22,9 @@ void panic_init_canary(uint64_t seed);
 void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp, bool sp_is_return);
 
 /*
- * Guards against a report that faults: returns 0 the first time, and ends the
+ * Guards against a report that faults: returns the first time, and ends the
  * VM with status at once on any later call.
  */
-int panic_enter(int status);
+void panic_enter(int status);
 
 #endif
