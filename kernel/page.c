@@ -17,7 +17,8 @@
 #define FREE_HEAD 0x80
 #define ORDER_MASK 0x7F
 #define NO_PAGE UINT32_MAX
-#define RESERVED_MAX 8
+/* Page 0, the kernel, the boot information, the metadata, every module. */
+#define RESERVED_MAX (4 + BOOTINFO_MODS_MAX)
 
 struct page_link {
 	uint32_t next, prev;
@@ -102,8 +103,7 @@ static void free_run(uint64_t pfn, uint64_t n)
 
 static void reserve(uint64_t lo, uint64_t hi)
 {
-	if (pages.nreserved < RESERVED_MAX)
-		pages.reserved[pages.nreserved++] = (typeof(pages.reserved[0])){ lo, hi };
+	pages.reserved[pages.nreserved++] = (typeof(pages.reserved[0])){ lo, hi };
 }
 
 /* Frees the whole pages of [lo, hi) that no reserved range covers. */
@@ -175,7 +175,7 @@ void page_init(const struct bootinfo *bi, uint64_t limit)
 	reserve(0, PAGE_SIZE);
 	reserve((uint64_t)__kernel_start, (uint64_t)__kernel_end);
 	reserve(bi->info_start, bi->info_end);
-	for (size_t i = 0; i < bi->nmods && pages.nreserved < RESERVED_MAX - 1; i++)
+	for (size_t i = 0; i < bi->nmods; i++)
 		reserve(bi->mods[i].start, bi->mods[i].end);
 	size = pages.npages * (sizeof(struct page_link) + 1);
 	meta = place_meta(bi, size, limit);
