@@ -28,13 +28,6 @@ static struct thread *owner_of(const struct mutex *m)
 	return (struct thread *)((uintptr_t)m->owner & ~MUTEX_WAITERS);
 }
 
-int mutex_lock_until(struct mutex *m, uint64_t deadline)
-{
-	if (mutex_cmpxchg(&m->owner, 0, (uintptr_t)thread_self()))
-		return 0;
-	return mutex_lock_contended(m, deadline);
-}
-
 int mutex_lock_contended(struct mutex *m, uint64_t deadline)
 {
 	struct thread *self = thread_self();

@@ -17,7 +17,7 @@ void sched_unlink_thread(struct thread *t);
 /* Frees the detached threads that have exited. Interrupts on. */
 void thread_reap(void);
 
-/* Frees what t owns (not while it runs). */
+/* Frees what t owns, whatever of it was allocated (not while it runs). */
 void thread_destroy(struct thread *t);
 
 /* The thread the boot context becomes (the idle thread). */

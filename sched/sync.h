@@ -31,17 +31,21 @@ static inline bool mutex_cmpxchg(struct thread **word, uintptr_t from, uintptr_t
 	return seen == from;
 }
 
-/* 0, -EDEADLK if the caller holds it, -ETIMEDOUT. */
-int mutex_lock_until(struct mutex *m, uint64_t deadline);
 /* The paths for a contended mutex and for errors (sched/mutex.c). */
 int mutex_lock_contended(struct mutex *m, uint64_t deadline);
 int mutex_unlock_contended(struct mutex *m);
 
-static inline int mutex_lock(struct mutex *m)
+/* 0, -EDEADLK if the caller holds it, -ETIMEDOUT. */
+static inline int mutex_lock_until(struct mutex *m, uint64_t deadline)
 {
 	if (mutex_cmpxchg(&m->owner, 0, (uintptr_t)thread_self()))
 		return 0;
-	return mutex_lock_contended(m, 0);
+	return mutex_lock_contended(m, deadline);
+}
+
+static inline int mutex_lock(struct mutex *m)
+{
+	return mutex_lock_until(m, 0);
 }
 
 /* 0, or -EBUSY. */

@@ -95,7 +95,8 @@ static __attribute__((noreturn)) void thread_start(void)
 void thread_destroy(struct thread *t)
 {
 	fpu_release(t->fpu);
-	stack_free(t->stack);
+	if (t->stack)
+		stack_free(t->stack);
 	free(t->fpu);
 	free(t->tls);
 	free(t);
@@ -112,11 +113,7 @@ static struct thread *thread_alloc(const char *name, size_t stack_size)
 	t->fpu = aligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
 	t->tls = aligned_alloc(TLS_ALIGN, TLS_BLOCK_SIZE);
 	if (!t->stack || !t->fpu || !t->tls) {
-		if (t->stack)
-			stack_free(t->stack);
-		free(t->fpu);
-		free(t->tls);
-		free(t);
+		thread_destroy(t);
 		return NULL;
 	}
 	return t;

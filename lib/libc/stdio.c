@@ -29,17 +29,24 @@ struct chunk {
 	char buf[STDIO_CHUNK];
 };
 
+/* Writes all n bytes, or returns -1. */
+static int write_all(FILE *f, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(f->fd, p, n);
+
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 static void chunk_flush(struct chunk *c)
 {
-	size_t done = 0;
-
-	while (done < c->used && !c->failed) {
-		ssize_t n = write(c->f->fd, c->buf + done, c->used - done);
-		if (n <= 0)
-			c->failed = 1;
-		else
-			done += (size_t)n;
-	}
+	if (!c->failed && write_all(c->f, c->buf, c->used) < 0)
+		c->failed = 1;
 	c->used = 0;
 }
 
@@ -136,13 +143,9 @@ int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
 
 size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
 {
-	struct chunk c = { .f = f };
-
 	if (!size || !n)
 		return 0;
-	chunk_out(&c, p, size * n);
-	chunk_flush(&c);
-	return c.failed ? 0 : n;
+	return write_all(f, p, size * n) < 0 ? 0 : n;
 }
 
 int fputs(const char *restrict s, FILE *restrict f)
