@@ -40,6 +40,7 @@ static struct {
 	int timer_vector;
 	bool need_resched;
 	unsigned preempt_off; /* sched_preempt_disable() depth */
+	unsigned live;	      /* threads that have not exited, idle included */
 	struct sched_stats stats;
 } sched_state;
 
@@ -48,6 +49,7 @@ void sched_link_thread(struct thread *t)
 	t->all_next = sched_state.all;
 	sched_state.all = t;
 	sched_state.stats.threads++;
+	sched_state.live++;
 }
 
 void sched_unlink_thread(struct thread *t)
@@ -135,6 +137,8 @@ void sched_schedule(void)
 	struct list_head *l;
 
 	sched_state.need_resched = false;
+	if (prev->state == THREAD_EXITED) /* its last switch: thread_exit() */
+		sched_state.live--;
 	if (prev->state == THREAD_RUNNING) {
 		prev->state = THREAD_RUNNABLE;
 		if (prev != sched_state.idle) /* idle runs when nothing else can */
@@ -266,15 +270,6 @@ int waitq_wake_all(struct waitq *q)
 	return n;
 }
 
-/* Has every thread but idle exited? Interrupts off. */
-static bool all_exited(void)
-{
-	for (struct thread *t = sched_state.all; t; t = t->all_next)
-		if (t != sched_state.idle && t->state != THREAD_EXITED)
-			return false;
-	return true;
-}
-
 /*
  * The boot context's life from sched_start() on: run what is runnable, else
  * halt. When the last thread has exited (main() called pthread_exit() and
@@ -285,7 +280,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 	for (;;) {
 		thread_reap();
 		irq_disable();
-		if (all_exited())
+		if (sched_state.live == 1) /* idle alone: every thread has exited */
 			shutdown_app_exit(0);
 		if (sched_state.runq.count)
 			sched_schedule();
