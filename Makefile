@@ -26,6 +26,7 @@ OBJ := $(BUILD)/obj
 ifeq ($(origin CC),default)
 CC := gcc
 endif
+HOSTCC ?= gcc
 NASM ?= nasm
 NM ?= nm
 OBJCOPY ?= objcopy
@@ -42,11 +43,13 @@ endif
 CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-I. -Ilib/libc/include -MMD -MP
 # Frame pointers (leaf ones too) for backtraces; the stack protector uses one
-# global guard (there is no %fs-based TLS for it to use); no libc builtins
-# may turn a loop inside memset back into a call to memset.
+# global guard (there is no %fs-based TLS for it to use); a frame larger than
+# a page touches each page on the way down, so it cannot step over a guard
+# page (stack clash protection); no libc builtins may turn a loop inside
+# memset back into a call to memset.
 CFLAGS_BASE := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fstack-protector-strong -mstack-protector-guard=global \
+	-fstack-protector-strong -mstack-protector-guard=global -fstack-clash-protection \
 	-fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \
 	-fno-tree-loop-distribute-patterns \
 	-Wall -Wextra -Werror
@@ -118,8 +121,13 @@ $(BUILD)/ceres: $(BUILD)/ceres.elf
 	$(Q)$(OBJCOPY) -O elf32-i386 --strip-all $< $@
 	@printf '  %-7s %s: %s bytes\n' IMAGE $@ "$$(stat -c %s $@)"
 
+# The kernel's own command-line splitter, on the host, for tools/mkiso.sh.
+build/tools/cmdline-words: tools/cmdline-words.c kernel/cmdline.c kernel/cmdline.h
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -O2 -Wall -Wextra -Werror -I. -o $@ tools/cmdline-words.c kernel/cmdline.c
+
 iso: $(BUILD)/ceres.iso
-$(BUILD)/ceres.iso: $(BUILD)/ceres tools/mkiso.sh
+$(BUILD)/ceres.iso: $(BUILD)/ceres tools/mkiso.sh build/tools/cmdline-words
 	$(call say,ISO,$@)
 	$(Q)tools/mkiso.sh $< $@ "$(CMDLINE)"
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Boots a Ceres image under QEMU. ./run.sh --help for the options.
 #
-# The exit status is the application's (0-119) or what ended the guest
-# otherwise (docs/exit-status.md): 120 panic, 121 CPU exception, 122 no long
-# mode, 123 bad boot, 124 timeout, 125 QEMU failed, 126 the guest stopped
-# without reporting a status.
+# The exit status is the application's (0-118) or what ended the guest
+# otherwise (docs/exit-status.md): 119 deadlock, 120 panic, 121 CPU
+# exception, 122 no long mode, 123 bad boot, 124 timeout, 125 QEMU failed or
+# run.sh was used wrongly, 126 the guest stopped without reporting a status.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +17,9 @@ usage: $prog [options] [app]          (app defaults to hello)
   --accel auto|kvm|tcg   accelerator (default auto: KVM only with hardware
                          virtualization, i.e. kvm_intel or kvm_amd loaded)
   --cpu MODEL            QEMU CPU model (default: host under KVM, max under TCG)
-  -m MIB                 guest memory in MiB (default 128)
+  --machine TYPE         QEMU machine: pc (default), q35 or microvm
+  --smp N                CPUs (default 1); Ceres runs on the first one only
+  -m MIB                 guest memory in MiB, at least 2 (default 128)
   --append "P -- A"      kernel parameters P, then application arguments A
   --iso                  boot build/APP/ceres.iso through GRUB instead
   --gdb                  start halted with QEMU's gdb stub on 127.0.0.1
@@ -43,12 +45,14 @@ die() {
 	exit 125
 }
 
-accel=auto cpu="" mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
+accel=auto cpu="" machine=pc smp=1 mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
 timeout_s="" exit_device=1 pidfile="" build=1 dry=0 app=hello image_override="" initrd=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--accel) accel=${2:?--accel needs a value}; shift ;;
 	--cpu) cpu=${2:?--cpu needs a model}; shift ;;
+	--machine) machine=${2:?--machine needs a type}; shift ;;
+	--smp) smp=${2:?--smp needs a count}; shift ;;
 	-m) mem=${2:?-m needs a value}; shift ;;
 	--append) append=${2?--append needs a value}; shift ;;
 	--iso) iso=1 ;;
@@ -72,6 +76,11 @@ while [ $# -gt 0 ]; do
 done
 
 case $mem in '' | *[!0-9]*) die "-m takes a whole number of MiB, not '$mem'" ;; esac
+# QEMU loads the kernel at 1 MiB: below 2 MiB there is no RAM left for it
+# (with -m 1 the guest prints nothing), and QEMU turns -m 0 into its default.
+[ "$mem" -ge 2 ] || die "-m $mem is too small: Ceres needs at least 2 MiB (QEMU loads it at 1 MiB)"
+case $smp in '' | *[!0-9]* | 0) die "--smp takes a number of CPUs (1 or more), not '$smp'" ;; esac
+case $machine in pc | q35 | microvm) ;; *) die "--machine takes pc, q35 or microvm, not '$machine'" ;; esac
 case $gdb_port in '' | *[!0-9]*) die "--gdb-port takes a port number, not '$gdb_port'" ;; esac
 case $timeout_s in *[!0-9]*) die "--timeout takes whole seconds, not '$timeout_s'" ;; esac
 
@@ -106,8 +115,10 @@ IFS='|' read -r accel_name accel_why <<<"$(choose_accel)" || exit 125
 
 build_dir=$here/build/$app
 kernel=${image_override:-$build_dir/ceres}
-qemu=(qemu-system-x86_64 -M pc -m "$mem" -nodefaults -no-user-config -no-reboot
-	-display none -vga std)
+qemu=(qemu-system-x86_64 -M "$machine" -m "$mem" -smp "$smp" -nodefaults -no-user-config
+	-no-reboot -display none)
+# microvm has no VGA (and no PCI); the others get a standard VGA.
+[ "$machine" = microvm ] || qemu+=(-vga std)
 if [ "$accel_name" = kvm ]; then
 	qemu+=(-accel kvm -cpu "${cpu:-host}")
 else
@@ -115,6 +126,7 @@ else
 fi
 
 if [ "$iso" = 1 ]; then
+	[ "$machine" = microvm ] && die "--iso needs a CD drive, which microvm has not: use pc or q35"
 	image=$build_dir/ceres.iso
 	if [ -n "$append" ]; then
 		image=$build_dir/ceres-run.iso
@@ -126,8 +138,10 @@ if [ "$iso" = 1 ]; then
 	qemu+=(-cdrom "$image" -boot d)
 else
 	[ "$build" = 1 ] && [ "$dry" = 0 ] && { make -s -C "$here" APP="$app" || exit 125; }
-	# qboot, QEMU's minimal firmware, boots -kernel in half SeaBIOS's time.
-	qemu+=(-bios qboot.rom -kernel "$kernel")
+	# qboot, QEMU's minimal firmware, boots -kernel in half SeaBIOS's time
+	# (microvm's own firmware is qboot already).
+	[ "$machine" = microvm ] || qemu+=(-bios qboot.rom)
+	qemu+=(-kernel "$kernel")
 	[ -n "$initrd" ] && qemu+=(-initrd "$initrd")
 	[ -n "$append" ] && qemu+=(-append "$append")
 fi

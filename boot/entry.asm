@@ -39,6 +39,7 @@ PAGE_SIZE		equ 4096
 HUGE_SIZE		equ 0x200000
 
 BOOT_STACK_SIZE		equ 16384
+BOOT_MAP_GIB		equ 4		; identity mapped here: [0, 4 GiB)
 
 extern kernel_main
 global _start
@@ -46,6 +47,7 @@ global boot_tsc
 global boot_stack_bottom
 global boot_stack_top
 global boot_pml4
+global boot_map_end
 
 section .text.boot
 bits 32
@@ -96,7 +98,7 @@ _start:
 	lgdt [gdt64_pointer]
 	jmp GDT64_CODE:long_mode
 
-; PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages,
+; PML4[0] -> PDPT; PDPT[0..BOOT_MAP_GIB) -> page directories of 2 MiB pages,
 ; except the first 2 MiB, which go through a page table of 4 KiB pages
 ; whose entry 0 stays empty.
 build_page_tables:
@@ -108,9 +110,9 @@ build_page_tables:
 	add eax, boot_pd + PTE_PRESENT + PTE_WRITE
 	mov [boot_pdpt + ecx * 8], eax
 	inc ecx
-	cmp ecx, 4
+	cmp ecx, BOOT_MAP_GIB
 	jb .pdpt
-	mov ecx, 1			; 2 MiB pages 1..2047
+	mov ecx, 1			; 2 MiB pages 1..(BOOT_MAP_GIB * 512 - 1)
 .pd:
 	mov eax, ecx
 	shl eax, 21
@@ -118,7 +120,7 @@ build_page_tables:
 	mov [boot_pd + ecx * 8], eax
 	mov dword [boot_pd + ecx * 8 + 4], 0
 	inc ecx
-	cmp ecx, 4 * 512
+	cmp ecx, BOOT_MAP_GIB * 512
 	jb .pd
 	mov dword [boot_pd], boot_pt0 + PTE_PRESENT + PTE_WRITE
 	mov ecx, 1			; 4 KiB pages 1..511; page 0 unmapped
@@ -201,12 +203,14 @@ section .data
 align 8
 boot_tsc:
 	dq 0
+boot_map_end:				; what the tables above map, for C
+	dq BOOT_MAP_GIB << 30
 
 section .bss
 align PAGE_SIZE
 boot_pml4:	resb PAGE_SIZE
 boot_pdpt:	resb PAGE_SIZE
-boot_pd:	resb 4 * PAGE_SIZE
+boot_pd:	resb BOOT_MAP_GIB * PAGE_SIZE
 boot_pt0:	resb PAGE_SIZE
 boot_stack_guard:		; unmapped by the kernel (kernel/stack.c)
 		resb PAGE_SIZE

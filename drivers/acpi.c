@@ -1,8 +1,10 @@
 /*
- * Just enough ACPI to power off: find the RSDP, the FADT through the RSDT or
- * XSDT, the sleep type for S5 in the DSDT's \_S5 package, and write it to the
- * PM1 control ports. Tables are read in place (identity mapped); every
- * address is checked to be mapped, and every length and checksum, first.
+ * Just enough ACPI: find the RSDP and, through the RSDT or XSDT, the FADT
+ * (the PM timer's port, and power-off: the sleep type for S5 in the DSDT's
+ * \_S5 package, written to the PM1 control ports) and the MADT (how many
+ * CPUs there are). Tables are read in place (identity mapped); every
+ * address is checked to be mapped, and every length and checksum, first,
+ * and again at power-off, since the application may have written anywhere.
  */
 #include "drivers/acpi.h"
 
@@ -19,19 +21,16 @@
 #define BIOS_AREA_START 0xE0000
 #define BIOS_AREA_END 0x100000
 #define RSDP_ALIGN 16
-#define IDENTITY_LIMIT 0x100000000ULL
+/* Firmware keeps its tables in the low 4 GiB; an address above is garbage. */
+#define TABLE_ADDR_LIMIT 0x100000000ULL
 #define TABLE_MAX (16u << 20)
 #define ENABLE_SPINS 1000000
 #define POWEROFF_SPINS 10000000
 
 static struct {
-	uint64_t rsdp;
+	uint64_t rsdp;	     /* the loader's copy, 0: search the BIOS area */
+	uint64_t fadt, madt; /* found by acpi_init(), 0 if absent */
 } acpi;
-
-void acpi_set_rsdp(uint64_t rsdp)
-{
-	acpi.rsdp = rsdp;
-}
 
 static bool checksum_ok(const void *p, size_t n)
 {
@@ -46,7 +45,7 @@ static bool checksum_ok(const void *p, size_t n)
 /* Is [addr, addr + len) below 4 GiB and mapped? (Garbage addresses must not fault.) */
 static bool readable(uint64_t addr, uint64_t len)
 {
-	if (!addr || len > IDENTITY_LIMIT || addr > IDENTITY_LIMIT - len)
+	if (!addr || len > TABLE_ADDR_LIMIT || addr > TABLE_ADDR_LIMIT - len)
 		return false;
 	for (uint64_t p = addr & ~(PAGE_SIZE - 1); p < addr + len; p += PAGE_SIZE)
 		if (paging_query(p) < 0)
@@ -57,6 +56,7 @@ static bool readable(uint64_t addr, uint64_t len)
 static const struct acpi_rsdp *find_rsdp(void)
 {
 	const struct acpi_rsdp *r;
+	uint64_t sig;
 
 	if (acpi.rsdp) {
 		r = (const void *)acpi.rsdp;
@@ -64,9 +64,11 @@ static const struct acpi_rsdp *find_rsdp(void)
 			return NULL;
 		return checksum_ok(r, ACPI_RSDP_V1_SIZE) ? r : NULL;
 	}
+	memcpy(&sig, ACPI_RSDP_SIG, sizeof(sig));
+	/* One load a candidate: under emulation a call per candidate costs a millisecond. */
 	for (uintptr_t a = BIOS_AREA_START; a < BIOS_AREA_END; a += RSDP_ALIGN) {
 		r = (const void *)a;
-		if (!memcmp(r->signature, ACPI_RSDP_SIG, 8) && checksum_ok(r, ACPI_RSDP_V1_SIZE))
+		if (*(const uint64_t *)a == sig && checksum_ok(r, ACPI_RSDP_V1_SIZE))
 			return r;
 	}
 	return NULL;
@@ -84,7 +86,8 @@ static const struct acpi_header *table_at(uint64_t addr)
 	return checksum_ok(h, h->length) ? h : NULL;
 }
 
-static const struct acpi_fadt *find_fadt(const struct acpi_rsdp *r)
+/* Records where the FADT and the MADT are, from the RSDT or XSDT. */
+static void find_tables(const struct acpi_rsdp *r)
 {
 	/* The XSDT only if the RSDP is a whole, checksummed 2.0 one. */
 	bool x = r->revision >= 2 && r->length >= sizeof(*r) && r->length <= PAGE_SIZE &&
@@ -94,7 +97,7 @@ static const struct acpi_fadt *find_fadt(const struct acpi_rsdp *r)
 	const uint8_t *entries;
 
 	if (!root)
-		return NULL;
+		return;
 	n = (root->length - sizeof(*root)) / width;
 	entries = (const uint8_t *)(root + 1);
 	for (size_t i = 0; i < n; i++) {
@@ -104,10 +107,68 @@ static const struct acpi_fadt *find_fadt(const struct acpi_rsdp *r)
 		memcpy(&addr, entries + i * width, width);
 		h = table_at(addr);
 		if (h && !memcmp(h->signature, ACPI_FADT_SIG, 4) &&
-		    h->length >= sizeof(struct acpi_fadt))
-			return (const void *)h;
+		    h->length >= offsetof(struct acpi_fadt, pm2_cnt_blk))
+			acpi.fadt = addr;
+		else if (h && !memcmp(h->signature, ACPI_MADT_SIG, 4) &&
+			 h->length >= sizeof(struct acpi_madt))
+			acpi.madt = addr;
 	}
-	return NULL;
+}
+
+int acpi_init(uint64_t rsdp)
+{
+	const struct acpi_rsdp *r;
+
+	acpi.rsdp = rsdp;
+	r = find_rsdp();
+	if (!r) {
+		pr_debug("acpi: no RSDP: no ACPI power-off, PM timer or CPU count");
+		return 0;
+	}
+	find_tables(r);
+	pr_debug("acpi: RSDP at %p, FADT at %#lx, MADT at %#lx", (const void *)r,
+		 (unsigned long)acpi.fadt, (unsigned long)acpi.madt);
+	return 0;
+}
+
+uint16_t acpi_pm_timer_port(bool *wide)
+{
+	const struct acpi_fadt *f = (const void *)table_at(acpi.fadt);
+
+	if (!f || f->h.length < offsetof(struct acpi_fadt, gpe0_blk) || !f->pm_tmr_blk ||
+	    f->pm_tmr_blk > UINT16_MAX)
+		return 0;
+	*wide = f->h.length >= offsetof(struct acpi_fadt, flags) + sizeof(f->flags) &&
+		f->flags & ACPI_FADT_TMR_VAL_EXT;
+	return (uint16_t)f->pm_tmr_blk;
+}
+
+int acpi_cpu_count(void)
+{
+	const struct acpi_madt *m = (const void *)table_at(acpi.madt);
+	const uint8_t *p, *end;
+	int n = 0;
+
+	if (!m)
+		return 0;
+	end = (const uint8_t *)m + m->h.length;
+	for (p = (const uint8_t *)(m + 1); p + sizeof(struct acpi_madt_entry) <= end;) {
+		const struct acpi_madt_entry *e = (const void *)p;
+		uint32_t flags;
+
+		if (e->length < sizeof(*e) || p + e->length > end)
+			break;
+		if (e->type == ACPI_MADT_LAPIC && e->length >= ACPI_MADT_LAPIC_FLAGS_OFF + 4) {
+			memcpy(&flags, p + ACPI_MADT_LAPIC_FLAGS_OFF, sizeof(flags));
+			n += flags & ACPI_MADT_ENABLED;
+		} else if (e->type == ACPI_MADT_X2APIC &&
+			   e->length >= ACPI_MADT_X2APIC_FLAGS_OFF + 4) {
+			memcpy(&flags, p + ACPI_MADT_X2APIC_FLAGS_OFF, sizeof(flags));
+			n += flags & ACPI_MADT_ENABLED;
+		}
+		p += e->length;
+	}
+	return n;
 }
 
 /* Reads one small integer element of an AML package; returns bytes used. */
@@ -161,13 +222,11 @@ static void enable_acpi_mode(const struct acpi_fadt *f)
 
 void acpi_poweroff(void)
 {
-	const struct acpi_rsdp *r = find_rsdp();
-	const struct acpi_fadt *f = r ? find_fadt(r) : NULL;
+	const struct acpi_fadt *f = (const void *)table_at(acpi.fadt);
 	const struct acpi_header *dsdt = f ? table_at(f->dsdt) : NULL;
 	uint8_t a = 0, b = 0;
 
-	const char *missing = !r		       ? "RSDP"
-			      : !f		       ? "FADT"
+	const char *missing = !f		       ? "FADT"
 			      : !dsdt		       ? "DSDT"
 			      : !f->pm1a_cnt_blk       ? "PM1a control port"
 			      : !find_s5(dsdt, &a, &b) ? "\\_S5 package"

@@ -6,6 +6,7 @@
 
 #define ACPI_RSDP_SIG "RSD PTR "
 #define ACPI_FADT_SIG "FACP"
+#define ACPI_MADT_SIG "APIC"
 
 struct acpi_rsdp {
 	char signature[8];
@@ -33,7 +34,7 @@ struct acpi_header {
 	uint32_t creator_revision;
 } __attribute__((packed));
 
-/* The part of the FADT that power-off needs. */
+/* The part of the FADT that power-off and the clock need (ACPI 1.0 layout). */
 struct acpi_fadt {
 	struct acpi_header h;
 	uint32_t firmware_ctrl;
@@ -50,7 +51,51 @@ struct acpi_fadt {
 	uint32_t pm1b_evt_blk;
 	uint32_t pm1a_cnt_blk;
 	uint32_t pm1b_cnt_blk;
+	uint32_t pm2_cnt_blk;
+	uint32_t pm_tmr_blk; /* the PM timer's I/O port, 0 if none */
+	uint32_t gpe0_blk;
+	uint32_t gpe1_blk;
+	uint8_t pm1_evt_len;
+	uint8_t pm1_cnt_len;
+	uint8_t pm2_cnt_len;
+	uint8_t pm_tmr_len; /* 4 when there is a PM timer */
+	uint8_t gpe0_blk_len;
+	uint8_t gpe1_blk_len;
+	uint8_t gpe1_base;
+	uint8_t cst_cnt;
+	uint16_t p_lvl2_lat;
+	uint16_t p_lvl3_lat;
+	uint16_t flush_size;
+	uint16_t flush_stride;
+	uint8_t duty_offset;
+	uint8_t duty_width;
+	uint8_t day_alrm;
+	uint8_t mon_alrm;
+	uint8_t century;
+	uint16_t iapc_boot_arch;
+	uint8_t reserved1;
+	uint32_t flags;
 } __attribute__((packed));
+
+#define ACPI_FADT_TMR_VAL_EXT (1u << 8) /* flags: the PM timer counts 32 bits, not 24 */
+
+/* The MADT: a header, then variable-length entries. */
+struct acpi_madt {
+	struct acpi_header h;
+	uint32_t lapic_address;
+	uint32_t flags;
+} __attribute__((packed));
+
+struct acpi_madt_entry {
+	uint8_t type;
+	uint8_t length;
+} __attribute__((packed));
+
+#define ACPI_MADT_LAPIC 0  /* processor ID (1), APIC ID (1), flags (4) */
+#define ACPI_MADT_X2APIC 9 /* reserved (2), x2APIC ID (4), flags (4), UID (4) */
+#define ACPI_MADT_LAPIC_FLAGS_OFF 4
+#define ACPI_MADT_X2APIC_FLAGS_OFF 8
+#define ACPI_MADT_ENABLED (1u << 0)
 
 #define ACPI_PM1_SCI_EN (1u << 0)
 #define ACPI_PM1_SLP_TYP_SHIFT 10

@@ -63,7 +63,7 @@ static const struct console serial_console = {
 	.write = serial_write,
 };
 
-void serial_init(void)
+int serial_init(void)
 {
 	uint16_t divisor = UART_CLOCK / BAUD;
 
@@ -74,5 +74,5 @@ void serial_init(void)
 	outb(COM1 + UART_LCR, LCR_8N1);
 	outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR);
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
-	console_register(&serial_console);
+	return console_register(&serial_console);
 }

@@ -6,6 +6,7 @@
 
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
+#include "kernel/sfit.h"
 
 /*
  * A block: a 16-byte header, then the payload. prev is the block just below
@@ -28,9 +29,7 @@ struct heap_pool {
 #define HDR offsetof(struct heap_block, next_free)
 #define BLOCK_FREE ((size_t)1)
 #define MIN_PAYLOAD 16
-#define SL_SHIFT 4 /* log2(HEAP_SL_COUNT) */
-#define SMALL_SHIFT 8
-#define SMALL_LIMIT ((size_t)1 << SMALL_SHIFT) /* below it, lists are 16 bytes apart */
+#define SMALL_SHIFT 8 /* below 2^8 bytes, lists are 16 bytes apart */
 /*
  * Every allocation ends with a canary word: CANARY ^ its address ^ the
  * slack between the requested size and the canary. Up to SLACK_CHECKED
@@ -74,40 +73,17 @@ static int fls64(uint64_t v)
 	return 63 - __builtin_clzll(v);
 }
 
-/* The list a free block of this size belongs to. */
-static void mapping(size_t size, int *fl, int *sl)
-{
-	if (size < SMALL_LIMIT) {
-		*fl = 0;
-		*sl = (int)(size / (SMALL_LIMIT / HEAP_SL_COUNT));
-	} else {
-		int top = fls64(size);
-
-		*fl = top - SMALL_SHIFT + 1;
-		*sl = (int)(size >> (top - SL_SHIFT)) ^ HEAP_SL_COUNT;
-	}
-}
-
-/* The first list whose every block holds size bytes. */
-static void mapping_search(size_t size, int *fl, int *sl)
-{
-	if (size >= SMALL_LIMIT)
-		size += ((size_t)1 << (fls64(size) - SL_SHIFT)) - 1;
-	mapping(size, fl, sl);
-}
-
 static void list_insert(struct heap *h, struct heap_block *b)
 {
 	int fl, sl;
 
-	mapping(bsize(b), &fl, &sl);
+	sfit_class(SMALL_SHIFT, bsize(b), &fl, &sl);
 	b->prev_free = NULL;
 	b->next_free = h->lists[fl][sl];
 	if (b->next_free)
 		b->next_free->prev_free = b;
 	h->lists[fl][sl] = b;
-	h->fl_bitmap |= 1ULL << fl;
-	h->sl_bitmap[fl] |= 1u << sl;
+	sfit_mark(&h->index, fl, sl);
 	h->stats.free += bsize(b);
 }
 
@@ -115,18 +91,15 @@ static void list_remove(struct heap *h, struct heap_block *b)
 {
 	int fl, sl;
 
-	mapping(bsize(b), &fl, &sl);
+	sfit_class(SMALL_SHIFT, bsize(b), &fl, &sl);
 	if (b->prev_free)
 		b->prev_free->next_free = b->next_free;
 	else
 		h->lists[fl][sl] = b->next_free;
 	if (b->next_free)
 		b->next_free->prev_free = b->prev_free;
-	if (!h->lists[fl][sl]) {
-		h->sl_bitmap[fl] &= ~(1u << sl);
-		if (!h->sl_bitmap[fl])
-			h->fl_bitmap &= ~(1ULL << fl);
-	}
+	if (!h->lists[fl][sl])
+		sfit_unmark(&h->index, fl, sl);
 	h->stats.free -= bsize(b);
 }
 
@@ -134,29 +107,17 @@ static void list_remove(struct heap *h, struct heap_block *b)
 static struct heap_block *take(struct heap *h, size_t size)
 {
 	int fl, sl;
-	uint32_t sl_map;
-	uint64_t fl_map;
 	struct heap_block *b;
 
-	mapping_search(size, &fl, &sl);
-	if (fl >= HEAP_FL_COUNT)
+	if (!sfit_find(&h->index, SMALL_SHIFT, size, &fl, &sl))
 		return NULL;
-	sl_map = sl < HEAP_SL_COUNT ? h->sl_bitmap[fl] & (~0u << sl) : 0;
-	if (!sl_map) {
-		fl_map = fl + 1 < HEAP_FL_COUNT ? h->fl_bitmap & (~0ULL << (fl + 1)) : 0;
-		if (!fl_map)
-			return NULL;
-		fl = __builtin_ctzll(fl_map);
-		sl_map = h->sl_bitmap[fl];
-	}
-	sl = __builtin_ctz(sl_map);
 	b = h->lists[fl][sl];
 	list_remove(h, b);
 	return b;
 }
 
 /* Cuts b (used, off any list) to size bytes when the rest makes a block. */
-static void trim(struct heap *h, struct heap_block *b, size_t size)
+static void split(struct heap *h, struct heap_block *b, size_t size)
 {
 	struct heap_block *rest, *after;
 
@@ -176,7 +137,7 @@ static void trim(struct heap *h, struct heap_block *b, size_t size)
 	list_insert(h, rest);
 }
 
-static void release(struct heap *h, struct heap_block *b);
+static struct heap_block *release(struct heap *h, struct heap_block *b);
 
 /*
  * Memory that starts where a pool ends extends that pool: the old end
@@ -230,10 +191,11 @@ int heap_add_pool(struct heap *h, void *mem, size_t size)
 	return 0;
 }
 
-void heap_init(struct heap *h, int (*grow)(struct heap *h, size_t need))
+void heap_init(struct heap *h, const struct heap_ops *ops)
 {
 	memset(h, 0, sizeof(*h));
-	h->grow = grow;
+	h->ops = ops;
+	h->trim_at = HEAP_TRIM_MIN;
 }
 
 #define CALLER_MAX 64
@@ -390,8 +352,8 @@ static size_t pool_size_for(size_t need, size_t align)
 {
 	size_t want = align > HEAP_ALIGN ? need + align + HDR + MIN_PAYLOAD : need;
 
-	if (want >= SMALL_LIMIT)
-		want += (size_t)1 << (fls64(want) - SL_SHIFT);
+	if (want >= (size_t)1 << SMALL_SHIFT)
+		want += (size_t)1 << (fls64(want) - SFIT_SL_SHIFT);
 	return want + HEAP_POOL_OVERHEAD + HDR;
 }
 
@@ -404,16 +366,24 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 		return NULL;
 	need = payload_for(size);
 	b = take_aligned(h, need, align);
-	if (!b && h->grow && h->grow(h, pool_size_for(need, align)) == 0)
-		b = take_aligned(h, need, align);
+	if (!b && h->ops && h->ops->grow) {
+		/* Growing right after giving memory back: keep more next time. */
+		if (h->trimmed && h->trim_at < HEAP_TRIM_MAX)
+			h->trim_at *= 2;
+		h->trimmed = false;
+		if (h->ops->grow(h, pool_size_for(need, align)) == 0)
+			b = take_aligned(h, need, align);
+	}
 	if (!b) {
 		h->stats.failures++;
 		report_oom(size, align, caller);
 		return NULL;
 	}
 	b->size &= ~BLOCK_FREE;
-	trim(h, b, need);
+	split(h, b, need);
 	seal(b, size);
+	if (h->stats.free < h->trim_floor)
+		h->trim_floor = h->stats.free;
 	h->stats.allocs++;
 	h->stats.in_use += size;
 	if (h->stats.in_use > h->stats.peak)
@@ -421,8 +391,8 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 	return payload(b);
 }
 
-/* Frees used block b: merges it with free neighbours and lists it. */
-static void release(struct heap *h, struct heap_block *b)
+/* Frees used block b: merges it with free neighbours and lists it; returns the result. */
+static struct heap_block *release(struct heap *h, struct heap_block *b)
 {
 	struct heap_block *n = next_block(b);
 
@@ -441,6 +411,77 @@ static void release(struct heap *h, struct heap_block *b)
 		b = p;
 	}
 	list_insert(h, b);
+	return b;
+}
+
+/* Gives a whole free pool back (its one block b is free): record, blocks and end. */
+static void release_pool(struct heap *h, struct heap_pool *pool, struct heap_block *b)
+{
+	uintptr_t mem = (uintptr_t)pool;
+	size_t size = pool->hi - mem;
+
+	list_remove(h, b);
+	for (struct heap_pool **p = &h->pools; *p; p = &(*p)->next) {
+		if (*p == pool) {
+			*p = pool->next;
+			break;
+		}
+	}
+	h->stats.pool_bytes -= size;
+	h->stats.released += size;
+	h->ops->release(h, (void *)mem, size);
+}
+
+/* Cuts pool's free last block b down to end at a granule boundary, giving back the rest. */
+static void release_top(struct heap *h, struct heap_pool *pool, struct heap_block *b)
+{
+	uintptr_t granule = h->ops->granule;
+	uintptr_t new_hi =
+		((uintptr_t)payload(b) + MIN_PAYLOAD + HDR + granule - 1) & ~(granule - 1);
+	struct heap_block *end;
+
+	if (new_hi >= pool->hi || pool->hi % granule)
+		return;
+	list_remove(h, b);
+	b->size = (new_hi - HDR - (uintptr_t)payload(b)) | BLOCK_FREE;
+	end = next_block(b);
+	end->prev = b;
+	end->size = 0;
+	list_insert(h, b);
+	h->stats.pool_bytes -= pool->hi - new_hi;
+	h->stats.released += pool->hi - new_hi;
+	h->ops->release(h, (void *)new_hi, pool->hi - new_hi);
+	pool->hi = new_hi;
+}
+
+/*
+ * When trim_at more bytes are free than after the last look, every pool
+ * that is free as a whole goes back, and every pool's free top. Allocation
+ * takes the low end of free blocks first, so free space gathers at the top
+ * of pools. What cannot go back (free blocks between used ones) waits for
+ * the next trim_at.
+ */
+static void trim(struct heap *h)
+{
+	struct heap_pool *pool, *next;
+
+	if (!h->ops || !h->ops->release || h->stats.free < h->trim_floor + h->trim_at)
+		return;
+	for (pool = h->pools; pool; pool = next) {
+		struct heap_block *last = ((struct heap_block *)(pool->hi - HDR))->prev;
+		uintptr_t granule = h->ops->granule;
+
+		next = pool->next;
+		if (!last || !is_free(last))
+			continue;
+		if ((uintptr_t)last == pool->lo && pool->hi % granule == 0 &&
+		    (uintptr_t)pool % granule == 0)
+			release_pool(h, pool, last);
+		else
+			release_top(h, pool, last);
+	}
+	h->trim_floor = h->stats.free;
+	h->trimmed = true;
 }
 
 /* The live block behind p and its requested size, or NULL after a report. */
@@ -470,6 +511,7 @@ void heap_free(struct heap *h, void *p, const void *caller)
 	h->stats.frees++;
 	h->stats.in_use -= size;
 	release(h, b);
+	trim(h);
 }
 
 /* Grows used block b in place to need bytes by taking the free block above. */
@@ -499,7 +541,7 @@ void *heap_realloc(struct heap *h, void *p, size_t size, const void *caller)
 		return NULL;
 	need = payload_for(size);
 	if (grow_in_place(h, b, need)) {
-		trim(h, b, need);
+		split(h, b, need);
 		seal(b, size);
 		h->stats.in_use += size - old;
 		if (h->stats.in_use > h->stats.peak)

@@ -2,19 +2,30 @@
  * The heap: a two-level segregated fit allocator (TLSF) over pools of
  * memory, O(1) per operation (docs/memory.md). This file knows nothing of
  * pages or interrupts, so the host tests run it as is; lib/libc/malloc.c
- * wraps one heap with a lock and grows it from the page allocator.
+ * wraps one heap with a lock, grows it from the page allocator and gives
+ * back what it no longer needs.
  */
 #ifndef KERNEL_HEAP_H
 #define KERNEL_HEAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/sfit.h"
+
 #define HEAP_ALIGN 16
-#define HEAP_SL_COUNT 16      /* second-level lists per power of two */
-#define HEAP_FL_COUNT 40      /* first-level classes: sizes below 2^(40 + 7) */
 #define HEAP_POOL_OVERHEAD 64 /* bytes at a pool's start the heap keeps (and 16 at its end) */
 #define HEAP_MAX_ALLOC ((size_t)1 << 44)
+/*
+ * When this many more bytes are free than after the last look, the heap
+ * gives back what it can: whole free pools and the free tops of pools. The
+ * bar doubles (up to HEAP_TRIM_MAX) each time the heap must grow right
+ * after giving memory back, so that a loop of malloc and free does not move
+ * the same memory back and forth.
+ */
+#define HEAP_TRIM_MIN ((size_t)1 << 20)
+#define HEAP_TRIM_MAX ((size_t)64 << 20)
 
 struct heap_block;
 
@@ -23,23 +34,35 @@ struct heap_stats {
 	size_t peak;	   /* the most in_use has been */
 	size_t free;	   /* payload bytes in free blocks */
 	size_t pool_bytes; /* all pools together */
+	size_t released;   /* bytes given back to ops->release, in all */
 	uint64_t allocs, frees, failures;
 	uint64_t double_frees, overflows, bad_pointers;
 };
 
-struct heap {
-	uint64_t fl_bitmap;
-	uint32_t sl_bitmap[HEAP_FL_COUNT];
-	struct heap_block *lists[HEAP_FL_COUNT][HEAP_SL_COUNT];
-	struct heap_pool *pools;
-	/* Called when no free block fits: add a pool of at least need bytes
-	 * (heap_add_pool) and return 0, or return -ENOMEM. May be NULL. */
+struct heap;
+
+/* Where a heap's memory comes from and goes back to. */
+struct heap_ops {
+	/* No free block fits: add a pool of at least need bytes (heap_add_pool), 0 or -ENOMEM. */
 	int (*grow)(struct heap *h, size_t need);
+	/* [mem, mem + size), whole granules of what grow added, is no longer used. May be NULL. */
+	void (*release)(struct heap *h, void *mem, size_t size);
+	size_t granule; /* a power of two; pools are added in whole granules */
+};
+
+struct heap {
+	struct sfit index;
+	struct heap_block *lists[SFIT_FL_COUNT][SFIT_SL_COUNT];
+	struct heap_pool *pools;
+	const struct heap_ops *ops;
+	size_t trim_at;	   /* see HEAP_TRIM_MIN */
+	size_t trim_floor; /* free bytes after the last trim, or fewer since */
+	bool trimmed;	   /* memory went back since the last grow */
 	struct heap_stats stats;
 };
 
-/* An empty heap; grow may be NULL. */
-void heap_init(struct heap *h, int (*grow)(struct heap *h, size_t need));
+/* An empty heap; ops may be NULL (a fixed heap: pools come from heap_add_pool only). */
+void heap_init(struct heap *h, const struct heap_ops *ops);
 
 /* Gives [mem, mem + size) to the heap; mem 16-byte aligned. 0 or -EINVAL. */
 int heap_add_pool(struct heap *h, void *mem, size_t size);

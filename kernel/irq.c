@@ -4,9 +4,10 @@
 #include <stddef.h>
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/vectors.h"
 #include "kernel/printk.h"
 
-#define IRQ_VECTORS (IRQ_VECTOR_LAST - IRQ_VECTOR_FIRST + 1)
+#define IRQ_VECTORS (VEC_IRQ_LAST - VEC_IRQ_FIRST + 1)
 
 static struct {
 	struct {
@@ -15,6 +16,7 @@ static struct {
 		const char *name;
 		uint64_t count;
 	} vec[IRQ_VECTORS];
+	unsigned active; /* handlers running (interrupts are off in them: at most 1) */
 } irq;
 
 int irq_alloc(irq_fn fn, void *ctx, const char *name)
@@ -27,8 +29,8 @@ int irq_alloc(irq_fn fn, void *ctx, const char *name)
 			irq.vec[i].ctx = ctx;
 			irq.vec[i].name = name;
 			irq_restore(flags);
-			pr_debug("irq: vector %#x for %s", IRQ_VECTOR_FIRST + i, name);
-			return IRQ_VECTOR_FIRST + i;
+			pr_debug("irq: vector %#x for %s", VEC_IRQ_FIRST + i, name);
+			return VEC_IRQ_FIRST + i;
 		}
 	}
 	irq_restore(flags);
@@ -36,19 +38,28 @@ int irq_alloc(irq_fn fn, void *ctx, const char *name)
 	return -ENOSPC;
 }
 
-void irq_free(int vector)
-{
-	if (vector >= IRQ_VECTOR_FIRST && vector <= IRQ_VECTOR_LAST)
-		irq.vec[vector - IRQ_VECTOR_FIRST].fn = NULL;
-}
-
 bool irq_dispatch(int vector)
 {
-	int i = vector - IRQ_VECTOR_FIRST;
+	int i = vector - VEC_IRQ_FIRST;
 
 	if (i < 0 || i >= IRQ_VECTORS || !irq.vec[i].fn)
 		return false;
 	irq.vec[i].count++;
+	irq.active++;
 	irq.vec[i].fn(irq.vec[i].ctx);
+	irq.active--;
 	return true;
+}
+
+bool irq_in_handler(void)
+{
+	return irq.active != 0;
+}
+
+void irq_report(void)
+{
+	for (int i = 0; i < IRQ_VECTORS; i++)
+		if (irq.vec[i].fn)
+			pr_debug("irq: vector %#x (%s): %lu interrupts", VEC_IRQ_FIRST + i,
+				 irq.vec[i].name, (unsigned long)irq.vec[i].count);
 }

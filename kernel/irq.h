@@ -10,16 +10,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IRQ_VECTOR_FIRST 0x30
-#define IRQ_VECTOR_LAST 0xEF
-
 typedef void (*irq_fn)(void *ctx);
 
 /* A free vector now routed to fn(ctx), or -ENOSPC. */
 int irq_alloc(irq_fn fn, void *ctx, const char *name);
-void irq_free(int vector);
 
 /* Runs the vector's handler; false if it has none (the caller counts it as stray). */
 bool irq_dispatch(int vector);
+
+/* Is an interrupt handler running? For the rules that say "not in interrupts". */
+bool irq_in_handler(void);
+
+/* Logs how often each vector with a handler fired (for the exit report). */
+void irq_report(void);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * The boot story, in order. boot/entry.asm has set up long mode, identity
  * page tables and a stack, and calls kernel_main() with the loader's magic
- * and information.
+ * and information. Each step returns 0 or a negative errno; a failed step
+ * ends the boot with a panic that names it. Each step's end is timed, and
+ * loglevel=debug prints the times (docs/boot.md).
  */
 #include <stdint.h>
 #include <string.h>
@@ -12,13 +14,15 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
+#include "boot/boot.h"
 #include "drivers/acpi.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 #include "kernel/bootinfo.h"
+#include "kernel/errname.h"
 #include "kernel/page.h"
-#include "kernel/params.h"
 #include "kernel/panic.h"
+#include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/shutdown.h"
 #include "kernel/stack.h"
@@ -28,31 +32,101 @@
 /* The application linked into this image. */
 int main(int argc, char **argv);
 
-/* Set by boot/entry.asm at the first instruction. */
-extern const uint64_t boot_tsc;
+static int main_stack_kb = 256;
+PARAM_INT("sched.main_stack_kb", main_stack_kb, 16, 1 << 24,
+	  "stack of the application's main thread, in KiB");
 
-/* The application's main thread gets a roomier stack than other threads. */
-#define MAIN_STACK_SIZE (256 * 1024)
+static bool show_times;
+PARAM_BOOL("boot.times", show_times,
+	   "print how long each boot step took, whatever the loglevel (debug prints it too)");
 
-/* All RAM below 4 GiB but page 0 is identity mapped by boot/entry.asm. */
-#define BOOT_WINDOW_LOW 0x1000
-#define BOOT_WINDOW_LIMIT 0x100000000ULL
+#define BOOT_STEPS_MAX 24
 
 static struct {
 	struct bootinfo bi;
 	char cmdline[BOOTINFO_CMDLINE_MAX]; /* split in place by params_parse() */
 	struct params_result args;
+	struct {
+		const char *name;
+		uint64_t tsc; /* when it ended */
+	} steps[BOOT_STEPS_MAX];
+	int nsteps;
+	struct sched_timer rtc_follow;
 } boot;
 
-static void read_bootinfo(uint32_t magic, uint64_t info)
+/* Records the end of a boot step; a failed one ends the boot, named. */
+static void step(const char *name, int rc)
 {
-	static const struct bootinfo_window identity = { .base = 0,
-							 .low = BOOT_WINDOW_LOW,
-							 .limit = BOOT_WINDOW_LIMIT };
+	if (boot.nsteps < BOOT_STEPS_MAX)
+		boot.steps[boot.nsteps++] = (typeof(boot.steps[0])){ name, rdtsc() };
+	if (rc < 0)
+		panic("boot: %s failed: %s (%d)", name, err_name(rc), rc);
+}
+
+/* The loader's information, copied before anything can overwrite it. */
+static int read_bootinfo(uint32_t magic, uint64_t info)
+{
+	const struct bootinfo_window identity = { .base = 0,
+						  .low = PAGE_SIZE,
+						  .limit = boot_map_end };
 
 	if (bootinfo_parse(&boot.bi, magic, info, &identity) < 0) {
 		pr_crit("boot: unreadable Multiboot information at %#lx", (unsigned long)info);
 		shutdown_exit(EXIT_BAD_BOOT);
+	}
+	return 0;
+}
+
+static int read_params(void)
+{
+	strcpy(boot.cmdline, bootinfo_args(&boot.bi));
+	params_parse(boot.cmdline, __start_ceres_params, __stop_ceres_params, &boot.args);
+	if (boot.args.help)
+		shutdown_exit(0);
+	boot.args.argv[0] = CERES_APP;
+	return 0;
+}
+
+static int start_clock(void)
+{
+	struct tsc_refs refs = { 0 };
+
+	refs.pm_port = acpi_pm_timer_port(&refs.pm_wide);
+	return time_init(&refs);
+}
+
+/* Ceres runs on one CPU; say so when the machine has more. */
+static int count_cpus(void)
+{
+	int n = acpi_cpu_count();
+
+	if (n > 1)
+		pr_warn("boot: this machine has %d CPUs; Ceres uses CPU 0 only, the others stay "
+			"idle",
+			n);
+	return 0;
+}
+
+/* Keeps the wall clock on the RTC's second edges (docs/time.md). */
+static void follow_rtc(struct sched_timer *t)
+{
+	uint64_t next = time_follow_rtc();
+
+	if (next != UINT64_MAX)
+		sched_timer_start(t, next, follow_rtc);
+}
+
+static void report_steps(void)
+{
+	uint64_t prev = boot_tsc;
+
+	for (int i = 0; i < boot.nsteps; i++) {
+		printk(show_times ? LOG_CRIT : LOG_DEBUG,
+		       "boot: step %-10s %6lu us, done at %6lu us", boot.steps[i].name,
+		       (unsigned long)((time_tsc_to_ns(boot.steps[i].tsc) - time_tsc_to_ns(prev)) /
+				       NSEC_PER_USEC),
+		       (unsigned long)(time_tsc_to_ns(boot.steps[i].tsc) / NSEC_PER_USEC));
+		prev = boot.steps[i].tsc;
 	}
 }
 
@@ -60,48 +134,51 @@ static void read_bootinfo(uint32_t magic, uint64_t info)
 static void *app_main(void *arg)
 {
 	(void)arg;
+	step("threads", 0);
+	sched_timer_start(&boot.rtc_follow, time_follow_first(), follow_rtc);
+	report_steps();
 	pr_info("boot: main() reached %lu us after the first instruction",
-		(unsigned long)(clock_monotonic_ns() / 1000));
+		(unsigned long)(clock_monotonic_ns() / NSEC_PER_USEC));
 	shutdown_app_exit(main(boot.args.argc, boot.args.argv));
 }
 
-void kernel_main(uint32_t magic, uint64_t info)
+/*
+ * It sets the stack protector's guard itself, after its own frame took the
+ * old one: it cannot check that frame, so it has no canary.
+ */
+__attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint64_t info)
 {
 	/* errno and every __thread variable live in TLS: give this context one. */
-	sched_boot_tls();
+	step("tls", thread_boot_tls());
 	/* Output first, so that everything after can say what went wrong. */
-	serial_init();
-	vga_init();
+	step("serial", serial_init());
+	step("vga", vga_init());
 	/* From here on a CPU exception gets a report instead of a triple fault. */
-	trap_init();
+	step("traps", trap_init());
 	panic_init_canary(rdtsc());
-	/* The loader's information, copied before anything can overwrite it. */
-	read_bootinfo(magic, info);
+	step("bootinfo", read_bootinfo(magic, info));
 	/* Parameters before anything else logs: loglevel= governs what follows. */
-	strcpy(boot.cmdline, bootinfo_args(&boot.bi));
-	params_parse(boot.cmdline, __start_ceres_params, __stop_ceres_params, &boot.args);
-	if (boot.args.help)
-		shutdown_exit(0);
+	step("params", read_params());
+	/* The ACPI tables: the PM timer for the clock, power-off, the CPUs. */
+	step("acpi", acpi_init(boot.bi.acpi_rsdp));
 	/* Calibrate the clock: timestamps until now read 0. */
-	time_init();
+	step("clock", start_clock());
 	pr_info("boot: Multiboot %d from %s, command line '%s'", boot.bi.multiboot,
 		boot.bi.loader[0] ? boot.bi.loader : "an unnamed loader", boot.bi.cmdline);
 	/* Features next: NX and XSAVE must be on before any code relies on them. */
-	cpu_init();
+	step("cpu", cpu_init());
+	step("cpus", count_cpus());
 	/* Physical pages from the memory map, then the kernel's own page tables
 	 * (built from those pages), then the RAM only those tables reach. */
-	page_init(&boot.bi, PAGING_BOOT_LIMIT);
-	paging_init(&boot.bi);
-	page_add_high(&boot.bi, PAGING_BOOT_LIMIT);
+	step("pages", page_init(&boot.bi, boot_map_end));
+	step("paging", paging_init(&boot.bi));
+	step("pages-high", page_add_high(&boot.bi, boot_map_end));
 	/* Guard pages under the boot and IST stacks, now that the tables are ours. */
-	stack_init();
-	/* Power-off needs the RSDP the loader may have handed over. */
-	acpi_set_rsdp(boot.bi.acpi_rsdp);
+	step("stacks", stack_init());
 	/* Threads save FPU state in the format chosen here. */
-	fpu_init();
+	step("fpu", fpu_init());
 	/* Interrupts: the PICs masked, the LAPIC and its timer ready. */
-	lapic_init();
+	step("lapic", lapic_init());
 	/* The application runs as the first thread; this context becomes idle. */
-	boot.args.argv[0] = CERES_APP;
-	sched_start(app_main, NULL, MAIN_STACK_SIZE);
+	step("sched", sched_start(app_main, NULL, (size_t)main_stack_kb * 1024));
 }

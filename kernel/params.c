@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/printk.h"
 
@@ -27,12 +28,12 @@ int param_set_int(const struct param *p, const char *val)
 	digits += hex ? 2 : 0;
 	/* strtol would take a sign, spaces, or a second 0x; none is valid here. */
 	if (!isxdigit((unsigned char)digits[0]) || digits[1] == 'x' || digits[1] == 'X')
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	v = strtol(digits, &end, hex ? 16 : 10);
 	v = neg ? -v : v;
 	if (*end || errno || v < p->min || v > p->max)
-		return -1;
+		return -EINVAL;
 	*(int *)p->var = (int)v;
 	return 0;
 }
@@ -53,7 +54,7 @@ int param_set_bool(const struct param *p, const char *val)
 			return 0;
 		}
 	}
-	return -1;
+	return -EINVAL;
 }
 
 void param_show_bool(const struct param *p, char *buf, size_t size)
@@ -94,7 +95,7 @@ static const struct param *find(const struct param *begin, const struct param *e
 	return NULL;
 }
 
-/* Applies one "key=value" (or flag) token; returns 0 or -1 after warning. */
+/* Applies one "key=value" (or flag) token; returns 0, or -EINVAL after a warning. */
 static int apply(const struct param *begin, const struct param *end, char *tok)
 {
 	char *eq = strchr(tok, '=');
@@ -104,82 +105,47 @@ static int apply(const struct param *begin, const struct param *end, char *tok)
 
 	if (len == 0) {
 		pr_warn("params: malformed kernel parameter '%s': expected key=value", tok);
-		return -1;
+		return -EINVAL;
 	}
 	p = find(begin, end, tok, len);
 	if (!p) {
 		pr_warn("params: unknown kernel parameter '%.*s' ignored ('help' lists them)",
 			(int)len, tok);
-		return -1;
+		return -EINVAL;
 	}
 	if (!eq && !p->is_flag) {
 		pr_warn("params: kernel parameter '%s' needs a value: %s=...", p->name, p->name);
-		return -1;
+		return -EINVAL;
 	}
-	p->show(p, was, sizeof(was));
 	if (p->set(p, eq ? eq + 1 : "1") < 0) {
+		p->show(p, was, sizeof(was)); /* set() leaves the variable as it was */
 		describe_expected(p, expected, sizeof(expected));
 		pr_warn("params: bad value '%s' for %s: expected %s; keeping %s", eq ? eq + 1 : "",
 			p->name, expected, was);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
-}
-
-/*
- * Splits s into words at spaces and tabs, the way GRUB writes a command line:
- * a double-quoted run is part of its word with the quotes removed, and a
- * backslash takes the next character as it is. Returns the number of words,
- * at most max.
- */
-static int tokenize(char *s, char **tok, int max, int *warnings)
-{
-	int n = 0;
-	char *out = s;
-
-	while (*s) {
-		bool quoted = false;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s)
-			break;
-		if (n == max) {
-			pr_warn("params: more than %d words on the command line; the rest is "
-				"ignored",
-				max);
-			++*warnings;
-			break;
-		}
-		tok[n++] = out;
-		for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
-			if (*s == '"')
-				quoted = !quoted;
-			else if (*s == '\\' && s[1])
-				*out++ = *++s;
-			else
-				*out++ = *s;
-		}
-		if (*s)
-			s++;
-		*out++ = '\0';
-		if (quoted) {
-			pr_warn("params: unterminated quote in '%s'", tok[n - 1]);
-			++*warnings;
-		}
-	}
-	return n;
 }
 
 void params_parse(char *cmdline, const struct param *begin, const struct param *end,
 		  struct params_result *res)
 {
 	static char *tok[PARAMS_TOKEN_MAX];
+	unsigned issues = 0;
 	int n, i, sep;
 
 	memset(res, 0, sizeof(*res));
 	res->argc = 1;
-	n = tokenize(cmdline, tok, PARAMS_TOKEN_MAX, &res->warnings);
+	n = cmdline_split(cmdline, tok, PARAMS_TOKEN_MAX, &issues);
+	if (issues & CMDLINE_TOO_MANY_WORDS) {
+		pr_warn("params: more than %d words on the command line; the rest is ignored",
+			PARAMS_TOKEN_MAX);
+		res->warnings++;
+	}
+	if (issues & CMDLINE_UNTERMINATED_QUOTE) {
+		pr_warn("params: unterminated quote in '%s'", tok[n - 1]);
+		res->warnings++;
+	}
 	for (sep = 0; sep < n && strcmp(tok[sep], ARGS_SEPARATOR); sep++)
 		if (!strcmp(tok[sep], "help"))
 			res->help = true;

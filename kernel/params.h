@@ -19,7 +19,7 @@
 struct param {
 	const char *name;
 	const char *help;
-	/* Returns 0, or -1 if val is not a valid value (the variable is unchanged). */
+	/* Returns 0, or -EINVAL if val is not a valid value (the variable is unchanged). */
 	int (*set)(const struct param *p, const char *val);
 	/* Writes the current value, as text, into buf. */
 	void (*show)(const struct param *p, char *buf, size_t size);

@@ -1,5 +1,6 @@
 #include "kernel/printk.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static int loglevel_set(const struct param *p, const char *val)
 			return 0;
 		}
 	}
-	return -1;
+	return -EINVAL;
 }
 
 static void loglevel_show(const struct param *p, char *buf, size_t size)
@@ -41,11 +42,6 @@ static void loglevel_show(const struct param *p, char *buf, size_t size)
 
 PARAM_CUSTOM("loglevel", loglevel_set, loglevel_show,
 	     "kernel message threshold: crit, err, warn, info, debug or 0-4");
-
-enum log_level printk_level(void)
-{
-	return printk_state.level;
-}
 
 struct line {
 	char buf[PRINTK_LINE_MAX];

@@ -22,7 +22,4 @@ __attribute__((format(printf, 2, 3))) void printk(enum log_level level, const ch
 #define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
 
-/* The current threshold: messages above it are dropped. */
-enum log_level printk_level(void);
-
 #endif

@@ -1,7 +1,9 @@
 #include "kernel/shutdown.h"
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/trap.h"
 #include "drivers/acpi.h"
+#include "kernel/irq.h"
 #include "kernel/page.h"
 #include "kernel/printk.h"
 #include "lib/libc/malloc.h"
@@ -39,5 +41,7 @@ void shutdown_app_exit(int status)
 	pr_info("shutdown: RAM in use %lu KiB of %lu (heap peak %lu KiB)",
 		(unsigned long)((pages.total - pages.free) >> 10),
 		(unsigned long)(pages.total >> 10), (unsigned long)(heap.peak >> 10));
+	irq_report();
+	trap_report();
 	shutdown_exit(status);
 }

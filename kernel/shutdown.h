@@ -6,8 +6,9 @@
 #ifndef KERNEL_SHUTDOWN_H
 #define KERNEL_SHUTDOWN_H
 
-#define EXIT_APP_MAX 119      /* main's status, 0..119, reaches the host as is */
-#define EXIT_PANIC 120	      /* panic(), assert(), stack smashing, abort() */
+#define EXIT_APP_MAX 118      /* main's status, 0..118, reaches the host as is */
+#define EXIT_DEADLOCK 119     /* every thread blocked, and nothing can wake them */
+#define EXIT_PANIC 120	      /* panic(), assert(), stack smashing, abort(), a failed boot step */
 #define EXIT_CRASH 121	      /* a CPU exception */
 #define EXIT_NO_LONG_MODE 122 /* the CPU cannot run 64-bit code */
 #define EXIT_BAD_BOOT 123     /* not started by a Multiboot loader */

@@ -2,47 +2,51 @@
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
+#include "boot/boot.h"
 #include "kernel/page.h"
 #include "kernel/printk.h"
 
-/* Set by boot/entry.asm; the guard page lies right below the bottom. */
-extern char boot_stack_bottom[], boot_stack_top[];
+static struct stack boot_stack;
+
+/* Every stack, for crash reports; the boot stack from the first instruction on. */
+static struct {
+	struct list_head all; /* changed with interrupts off */
+	uint64_t lost_guards; /* guard pages that could not be mapped again */
+} stacks = {
+	.all = { &boot_stack.link, &boot_stack.link },
+};
 
 static struct stack boot_stack = {
 	.name = "boot",
 	.lo = (uintptr_t)boot_stack_bottom,
 	.hi = (uintptr_t)boot_stack_top,
-};
-
-/* The boot stack is known from the first instruction, for crash reports. */
-static struct {
-	struct stack *list;
-	bool paging; /* guards are unmapped from stack_init() on */
-} stacks = {
-	.list = &boot_stack,
+	.link = { &stacks.all, &stacks.all },
 };
 
 static void link(struct stack *s)
 {
 	unsigned long flags = irq_save();
 
-	s->next = stacks.list;
-	stacks.list = s;
+	list_add_tail(&s->link, &stacks.all);
 	irq_restore(flags);
 }
 
 void stack_register_static(struct stack *s)
 {
 	link(s);
-	if (stacks.paging)
-		paging_unmap(s->lo - PAGE_SIZE, PAGE_SIZE);
 }
 
-void stack_init(void)
+int stack_init(void)
 {
-	for (struct stack *s = stacks.list; s; s = s->next)
-		paging_unmap(s->lo - PAGE_SIZE, PAGE_SIZE);
-	stacks.paging = true;
+	list_for_each(l, &stacks.all)
+	{
+		int err =
+			paging_unmap(list_entry(l, struct stack, link)->lo - PAGE_SIZE, PAGE_SIZE);
+
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* The struct stack sits at the top of its own memory, above the usable part. */
@@ -54,7 +58,10 @@ struct stack *stack_alloc(size_t size, const char *name)
 
 	if (!mem)
 		return NULL;
-	paging_unmap((uintptr_t)mem, PAGE_SIZE);
+	if (paging_unmap((uintptr_t)mem, PAGE_SIZE) < 0) {
+		page_free(mem, n);
+		return NULL;
+	}
 	s = (struct stack *)(mem + n * PAGE_SIZE) - 1;
 	s->name = name;
 	s->lo = (uintptr_t)mem + PAGE_SIZE;
@@ -69,20 +76,25 @@ void stack_free(struct stack *s)
 	size_t n = ((uintptr_t)(s + 1) - mem) / PAGE_SIZE;
 	unsigned long flags = irq_save();
 
-	for (struct stack **p = &stacks.list; *p; p = &(*p)->next) {
-		if (*p == s) {
-			*p = s->next;
-			break;
-		}
-	}
+	list_del(&s->link);
 	irq_restore(flags);
-	paging_map(mem, mem, PAGE_SIZE, PAGING_WRITE);
+	/* A guard that cannot be mapped again (no page for a table) stays out of use. */
+	if (paging_map(mem, mem, PAGE_SIZE, PAGING_WRITE) < 0) {
+		pr_warn("stack: no memory to map the guard page at %#lx again; it stays unused "
+			"(%lu so far)",
+			(unsigned long)mem, (unsigned long)++stacks.lost_guards);
+		page_free((void *)(mem + PAGE_SIZE), n - 1);
+		return;
+	}
 	page_free((void *)mem, n);
 }
 
 const struct stack *stack_find(uintptr_t addr, bool *in_guard)
 {
-	for (const struct stack *s = stacks.list; s; s = s->next) {
+	list_for_each(l, &stacks.all)
+	{
+		const struct stack *s = list_entry(l, struct stack, link);
+
 		if (addr >= s->lo - PAGE_SIZE && addr < s->hi) {
 			*in_guard = addr < s->lo;
 			return s;

@@ -11,23 +11,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/list.h"
+
 struct stack {
 	const char *name;
 	uintptr_t lo, hi; /* usable [lo, hi); the guard page is the one below lo */
-	struct stack *next;
+	struct list_head link;
 };
 
 /*
  * Records a stack that lives in the kernel image (the boot and IST stacks),
  * whose guard page is set aside there too. Their guards are unmapped by
- * stack_init(); until then they are plain memory.
+ * stack_init(), which must come after every such registration.
  */
 void stack_register_static(struct stack *s);
 
-/* Unmaps the static stacks' guard pages; needs the kernel's page tables. */
-void stack_init(void);
+/* Unmaps the static stacks' guard pages; needs the kernel's page tables. 0 or -ENOMEM. */
+int stack_init(void);
 
-/* A new stack of at least size bytes with an unmapped guard page, or NULL. */
+/*
+ * A new stack of at least size bytes with an unmapped guard page, or NULL:
+ * out of pages, or no page left to split the mapping the guard sits in (a
+ * stack without its guard is never handed out).
+ */
 struct stack *stack_alloc(size_t size, const char *name);
 void stack_free(struct stack *s);
 

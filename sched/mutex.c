@@ -20,6 +20,7 @@
 #include "arch/x86_64/arch.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
+#include "sched/sched_priv.h"
 
 #define MUTEX_WAITERS ((uintptr_t)1)
 
@@ -40,12 +41,12 @@ int mutex_lock_contended(struct mutex *m, uint64_t deadline)
 		return -EDEADLK;
 	}
 	while (m->owner && err == 0) {
-		m->owner = (struct thread *)((uintptr_t)m->owner | MUTEX_WAITERS);
+		m->owner = (void *)((uintptr_t)m->owner | MUTEX_WAITERS);
 		err = waitq_wait(&m->waiters, deadline);
 	}
 	if (!m->owner) { /* free: ours, even if the deadline passed just now */
-		m->owner = (struct thread *)((uintptr_t)self |
-					     (list_empty(&m->waiters.waiters) ? 0 : MUTEX_WAITERS));
+		m->owner =
+			(void *)((uintptr_t)self | (waitq_empty(&m->waiters) ? 0 : MUTEX_WAITERS));
 		err = 0;
 	}
 	irq_restore(flags);

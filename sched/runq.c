@@ -34,12 +34,18 @@ bool runq_should_preempt(const struct runq *q, uint64_t now, uint64_t slice_end,
 	return idle || now >= slice_end;
 }
 
-uint64_t runq_next_deadline(const struct runq *q, uint64_t slice_end, bool idle,
-			    uint64_t next_sleeper)
+uint64_t runq_timer_plan(const struct runq *q, const struct runq_timer_in *in)
 {
-	uint64_t d = next_sleeper;
+	uint64_t slice = in->slice_end, d = in->next_timer;
 
-	if (q->count && !idle && slice_end < d)
-		d = slice_end;
-	return d;
+	/*
+	 * A switch already due needs no slice timer: it happens on the way out
+	 * of this interrupt, or, while preemption is off, at the enable; in case
+	 * that enable runs with interrupts off, one more tick comes a bit later.
+	 */
+	if (in->need_resched)
+		slice = in->preempt_off ? in->now + RUNQ_PREEMPT_RETRY_NS : UINT64_MAX;
+	if (q->count && !in->idle && slice < d)
+		d = slice;
+	return d < in->armed ? d : in->armed;
 }

@@ -1,6 +1,7 @@
 /*
- * The run queue: runnable threads in round-robin order, and the rule that
- * decides when the running one must give way. Pure logic for host tests.
+ * The run queue: runnable threads in round-robin order, and the rules that
+ * decide when the running one must give way and when the timer must fire.
+ * Pure logic for host tests.
  */
 #ifndef SCHED_RUNQ_H
 #define SCHED_RUNQ_H
@@ -8,7 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sched/list.h"
+#include "kernel/list.h"
+
+/* A switch that falls due while preemption is off is tried again this much later. */
+#define RUNQ_PREEMPT_RETRY_NS 500000ULL
 
 struct runq {
 	struct list_head queue;
@@ -29,12 +33,24 @@ struct list_head *runq_take(struct runq *q);
  */
 bool runq_should_preempt(const struct runq *q, uint64_t now, uint64_t slice_end, bool idle);
 
+/* What the timer decision looks at (every time in monotonic ns). */
+struct runq_timer_in {
+	uint64_t now;
+	uint64_t slice_end;  /* when the running thread's slice ends */
+	uint64_t next_timer; /* the earliest sleeper or kernel timer; UINT64_MAX: none */
+	uint64_t armed;	     /* what the timer is set for; UINT64_MAX: nothing */
+	bool idle;	     /* the idle thread runs: it has no slice */
+	bool need_resched;   /* a switch is already due */
+	bool preempt_off;    /* preemption is held off (sched_preempt_disable) */
+};
+
 /*
  * When the timer must fire next: the slice end if anyone else is runnable
- * (a lone thread runs on without ticks), else the next sleeper; UINT64_MAX
- * for "no timer at all".
+ * (a lone thread runs on without ticks), the next timer, or, when a switch
+ * is due but preemption is off, a retry. A timer already armed earlier
+ * stays (its interrupt plans again), so the result is in->armed when the
+ * timer is to be left alone.
  */
-uint64_t runq_next_deadline(const struct runq *q, uint64_t slice_end, bool idle,
-			    uint64_t next_sleeper);
+uint64_t runq_timer_plan(const struct runq *q, const struct runq_timer_in *in);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * The scheduler proper: the run queue, the sleep queue, the one-shot timer,
- * the switch, wait queues and the idle loop. Every function here runs with
- * interrupts off unless it says otherwise (docs/scheduler.md).
+ * The scheduler proper: the run queue, the sleep queue and kernel timers,
+ * the one-shot timer, waiting and waking, the switch, the idle loop and
+ * deadlock detection. Every function here runs with interrupts off unless
+ * it says otherwise (docs/scheduler.md); the ones that must, check.
  */
 #include "sched/sched.h"
 
@@ -9,7 +10,6 @@
 #include <errno.h>
 
 #include "arch/x86_64/arch.h"
-#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/switch.h"
@@ -22,9 +22,6 @@
 #include "sched/runq.h"
 #include "sched/sched_priv.h"
 
-#define NS_PER_MS 1000000ULL
-#define PREEMPT_RETRY_NS (NS_PER_MS / 2)
-
 static int timeslice_ms = 10;
 PARAM_INT("sched.timeslice_ms", timeslice_ms, 1, 1000,
 	  "round-robin time slice of a CPU-bound thread, in ms");
@@ -32,8 +29,8 @@ PARAM_INT("sched.timeslice_ms", timeslice_ms, 1, 1000,
 static struct {
 	struct thread *current, *idle;
 	struct runq runq;
-	struct timerq sleepers;
-	struct thread *all;
+	struct timerq sleepers; /* threads' deadlines and kernel timers */
+	struct list_head all;	/* every thread */
 	uint64_t slice_end;
 	uint64_t armed; /* deadline the timer is set for; UINT64_MAX: off */
 	uint64_t timeslice_ns;
@@ -41,52 +38,43 @@ static struct {
 	bool need_resched;
 	unsigned preempt_off; /* sched_preempt_disable() depth */
 	unsigned live;	      /* threads that have not exited, idle included */
+	/* Waiting threads that something other than a thread may wake. */
+	unsigned timed_waiters, input_waiters;
 	struct sched_stats stats;
 } sched_state;
 
 void sched_link_thread(struct thread *t)
 {
-	t->all_next = sched_state.all;
-	sched_state.all = t;
+	assert(!irqs_enabled());
+	if (!sched_state.all.next)
+		list_init(&sched_state.all);
+	list_add_tail(&t->all, &sched_state.all);
 	sched_state.stats.threads++;
 	sched_state.live++;
 }
 
 void sched_unlink_thread(struct thread *t)
 {
-	for (struct thread **p = &sched_state.all; *p; p = &(*p)->all_next) {
-		if (*p == t) {
-			*p = t->all_next;
-			sched_state.stats.threads--;
-			return;
-		}
-	}
+	assert(!irqs_enabled());
+	list_del(&t->all);
+	sched_state.stats.threads--;
 }
 
 /* Programs the timer for the nearest deadline while running runs. */
 static void rearm_for(const struct thread *running)
 {
-	uint64_t slice = sched_state.slice_end, d;
+	struct runq_timer_in in = {
+		.now = clock_monotonic_ns(),
+		.slice_end = sched_state.slice_end,
+		.next_timer = timerq_next(&sched_state.sleepers),
+		.armed = sched_state.armed,
+		.idle = running == sched_state.idle,
+		.need_resched = sched_state.need_resched,
+		.preempt_off = sched_state.preempt_off != 0,
+	};
+	uint64_t d = runq_timer_plan(&sched_state.runq, &in);
 
-	/*
-	 * A switch already due needs no slice timer: it happens on the way out
-	 * of this interrupt, or, while preemption is off, at the enable; in case
-	 * that enable runs with interrupts off, one more tick comes a bit later.
-	 */
-	if (sched_state.need_resched)
-		slice = sched_state.preempt_off ? clock_monotonic_ns() + PREEMPT_RETRY_NS
-						: UINT64_MAX;
-	d = runq_next_deadline(&sched_state.runq, slice, running == sched_state.idle,
-			       timerq_next(&sched_state.sleepers));
-
-	/*
-	 * A timer already set to fire earlier (or at all, when nothing is due)
-	 * stays: when it fires, the handler arms it again for what is due then,
-	 * or leaves it off. This keeps the LAPIC (a slow device write under
-	 * emulation) out of most switches; the price is at most one interrupt
-	 * that finds nothing to do.
-	 */
-	if (d >= sched_state.armed)
+	if (d == sched_state.armed)
 		return;
 	sched_state.armed = d;
 	lapic_timer_arm((uint8_t)sched_state.timer_vector, time_ns_to_tsc(d));
@@ -99,6 +87,7 @@ static void rearm(void)
 
 void sched_make_runnable(struct thread *t)
 {
+	assert(!irqs_enabled());
 	t->state = THREAD_RUNNABLE;
 	runq_add(&sched_state.runq, &t->link);
 	if (sched_state.current == sched_state.idle)
@@ -106,15 +95,75 @@ void sched_make_runnable(struct thread *t)
 	rearm();
 }
 
-/* Takes t off whatever it waits on and makes it runnable. */
-static void wake(struct thread *t)
+void sched_wake(struct thread *t)
 {
+	assert(!irqs_enabled());
 	timerq_remove(&t->timer);
 	if (t->waiting_on) {
 		list_del(&t->link);
 		t->waiting_on = NULL;
 	}
+	sched_state.timed_waiters -= t->counted_timed;
+	sched_state.input_waiters -= t->counted_input;
+	t->counted_timed = t->counted_input = false;
 	sched_make_runnable(t);
+}
+
+/* A thread's deadline has passed: it wakes, timed out if it was still waiting. */
+static void thread_timer_expired(struct timerq_entry *e)
+{
+	struct thread *t = container_of(e, struct thread, timer);
+
+	t->timed_out = t->state == THREAD_BLOCKED;
+	sched_wake(t);
+}
+
+int sched_wait(struct waitq *q, uint64_t deadline)
+{
+	struct thread *self = sched_state.current;
+
+	assert(!irqs_enabled());
+	assert(self != sched_state.idle);
+	self->state = q ? THREAD_BLOCKED : THREAD_SLEEPING;
+	self->waiting_on = q;
+	self->timed_out = false;
+	/* A deadline centuries away (saturated) will not come: it counts as none. */
+	self->counted_timed = deadline && deadline != UINT64_MAX;
+	self->counted_input = q && q->input;
+	sched_state.timed_waiters += self->counted_timed;
+	sched_state.input_waiters += self->counted_input;
+	if (deadline) {
+		self->timer.expire = thread_timer_expired;
+		timerq_add(&sched_state.sleepers, &self->timer, deadline);
+	}
+	sched_schedule();
+	return self->timed_out ? -ETIMEDOUT : 0;
+}
+
+static void sched_timer_expired(struct timerq_entry *e)
+{
+	struct sched_timer *t = container_of(e, struct sched_timer, entry);
+
+	t->fn(t);
+}
+
+void sched_timer_start(struct sched_timer *t, uint64_t deadline, void (*fn)(struct sched_timer *t))
+{
+	unsigned long flags = irq_save();
+
+	t->fn = fn;
+	t->entry.expire = sched_timer_expired;
+	timerq_add(&sched_state.sleepers, &t->entry, deadline);
+	rearm();
+	irq_restore(flags);
+}
+
+void sched_timer_stop(struct sched_timer *t)
+{
+	unsigned long flags = irq_save();
+
+	timerq_remove(&t->entry);
+	irq_restore(flags);
 }
 
 static void switch_to(struct thread *prev, struct thread *next)
@@ -125,7 +174,7 @@ static void switch_to(struct thread *prev, struct thread *next)
 	next->ran_since = now;
 	sched_state.stats.switches++;
 	fpu_switch(next->fpu);
-	set_fs_base(next->fs_base, cpu_has(CPU_FSGSBASE));
+	thread_enter(next);
 	sched_state.current = next;
 	switch_stack(&prev->sp, next->sp);
 	/* prev runs again here, chosen by some later switch. */
@@ -136,6 +185,7 @@ void sched_schedule(void)
 	struct thread *prev = sched_state.current, *next;
 	struct list_head *l;
 
+	assert(!irqs_enabled());
 	sched_state.need_resched = false;
 	if (prev->state == THREAD_EXITED) /* its last switch: thread_exit() */
 		sched_state.live--;
@@ -153,7 +203,7 @@ void sched_schedule(void)
 		switch_to(prev, next);
 }
 
-/* The timer: wakes sleepers whose time has come, ends an expired slice. */
+/* The timer: fires what is due (waking sleepers), ends an expired slice. */
 static void timer_irq(void *ctx)
 {
 	uint64_t now = clock_monotonic_ns();
@@ -162,12 +212,8 @@ static void timer_irq(void *ctx)
 	(void)ctx;
 	sched_state.stats.timer_irqs++;
 	sched_state.armed = UINT64_MAX; /* it fired: nothing is armed now */
-	while ((e = timerq_pop_expired(&sched_state.sleepers, now))) {
-		struct thread *t = container_of(e, struct thread, timer);
-
-		t->timed_out = t->state == THREAD_BLOCKED;
-		wake(t);
-	}
+	while ((e = timerq_pop_expired(&sched_state.sleepers, now)))
+		e->expire(e);
 	if (runq_should_preempt(&sched_state.runq, now, sched_state.slice_end,
 				sched_state.current == sched_state.idle)) {
 		sched_state.need_resched = true;
@@ -201,73 +247,22 @@ void sched_preempt_enable(void)
 	irq_restore(flags);
 }
 
-void thread_yield(void)
+struct thread *thread_self(void)
 {
-	unsigned long flags = irq_save();
-
-	sched_schedule();
-	irq_restore(flags);
+	return arch_thread_pointer();
 }
 
-void thread_sleep_until(uint64_t deadline)
+/*
+ * Nothing is runnable, nobody waits for a time or for input, yet threads
+ * are alive: they wait for each other, and will forever.
+ */
+static __attribute__((noreturn)) void deadlock(void)
 {
-	unsigned long flags = irq_save();
-	struct thread *self = sched_state.current;
-
-	if (deadline > clock_monotonic_ns()) {
-		self->state = THREAD_SLEEPING;
-		timerq_add(&sched_state.sleepers, &self->timer, deadline);
-		sched_schedule();
-	}
-	irq_restore(flags);
-}
-
-void thread_sleep_ns(uint64_t ns)
-{
-	uint64_t now = clock_monotonic_ns();
-
-	thread_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
-}
-
-int waitq_wait(struct waitq *q, uint64_t deadline)
-{
-	struct thread *self = sched_state.current;
-
-	assert(self != sched_state.idle);
-	list_ensure(&q->waiters);
-	self->state = THREAD_BLOCKED;
-	self->waiting_on = q;
-	self->timed_out = false;
-	list_add_tail(&self->link, &q->waiters);
-	if (deadline)
-		timerq_add(&sched_state.sleepers, &self->timer, deadline);
-	sched_schedule();
-	return self->timed_out ? -ETIMEDOUT : 0;
-}
-
-struct thread *waitq_peek(struct waitq *q)
-{
-	struct list_head *first = list_first(&q->waiters);
-
-	return first ? list_entry(first, struct thread, link) : NULL;
-}
-
-struct thread *waitq_wake_one(struct waitq *q)
-{
-	struct thread *t = waitq_peek(q);
-
-	if (t)
-		wake(t);
-	return t;
-}
-
-int waitq_wake_all(struct waitq *q)
-{
-	int n = 0;
-
-	while (waitq_wake_one(q))
-		n++;
-	return n;
+	pr_crit("deadlock: every thread is blocked, and no timer or device can wake any of "
+		"them (%u threads alive)",
+		sched_state.live - 1);
+	sched_dump();
+	shutdown_exit(EXIT_DEADLOCK);
 }
 
 /*
@@ -284,33 +279,35 @@ static __attribute__((noreturn)) void idle_loop(void)
 			shutdown_app_exit(0);
 		if (sched_state.runq.count)
 			sched_schedule();
+		else if (!sched_state.timed_waiters && !sched_state.input_waiters)
+			deadlock();
 		else
-			__asm__ volatile("sti; hlt"
-					 :
-					 :
-					 : "memory"); /* sti holds off IRQs one instruction */
+			arch_idle();
 		irq_enable();
 	}
 }
 
-void sched_start(void *(*fn)(void *), void *arg, size_t stack_size)
+int sched_start(void *(*fn)(void *), void *arg, size_t stack_size)
 {
 	struct thread *main;
 
 	runq_init(&sched_state.runq);
 	timerq_init(&sched_state.sleepers);
-	sched_state.timeslice_ns = (uint64_t)timeslice_ms * NS_PER_MS;
+	sched_state.timeslice_ns = (uint64_t)timeslice_ms * NSEC_PER_MSEC;
 	sched_state.armed = UINT64_MAX;
 	sched_state.timer_vector = irq_alloc(timer_irq, NULL, "timer");
 	if (sched_state.timer_vector < 0)
-		panic("sched: no interrupt vector for the timer");
-	sched_state.idle = sched_state.current = thread_boot();
+		return sched_state.timer_vector;
+	sched_state.idle = thread_boot();
+	sched_state.current = sched_state.idle;
 	sched_state.idle->state = THREAD_RUNNING;
-	fpu_switch(sched_state.idle->fpu);
+	fpu_switch(NULL);
 	sched_state.idle->ran_since = clock_monotonic_ns();
 	main = thread_create("main", fn, arg, stack_size, true);
-	if (!main)
-		panic("sched: no memory for the main thread");
+	if (!main) {
+		pr_crit("sched: no memory for the main thread's %zu KiB stack", stack_size / 1024);
+		return -ENOMEM;
+	}
 	pr_info("sched: round robin, %d ms slices", timeslice_ms);
 	idle_loop();
 }
@@ -322,11 +319,15 @@ static const char *const state_names[] = {
 
 void sched_dump(void)
 {
-	for (struct thread *t = sched_state.all; t; t = t->all_next) {
+	if (!sched_state.all.next)
+		return; /* before sched_start(): no threads */
+	list_for_each(l, &sched_state.all)
+	{
+		const struct thread *t = list_entry(l, struct thread, all);
 		const struct switch_frame *f = (const struct switch_frame *)t->sp;
 
 		pr_crit("thread %lu '%s': %s, %lu ms of CPU", (unsigned long)t->id, t->name,
-			state_names[t->state], (unsigned long)(t->runtime_ns / NS_PER_MS));
+			state_names[t->state], (unsigned long)(t->runtime_ns / NSEC_PER_MSEC));
 		if (t != sched_state.current && t->state != THREAD_EXITED && t->sp)
 			panic_backtrace(f->ret, f->rbp, t->sp, false);
 	}

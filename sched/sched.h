@@ -1,7 +1,8 @@
 /*
  * Threads and the preemptive round-robin scheduler (docs/scheduler.md).
  * One CPU. Everything here may be called from any thread; functions that
- * may be called from interrupt handlers say so.
+ * may be called from interrupt handlers say so. struct thread is the
+ * scheduler's own: others hold pointers and call functions.
  */
 #ifndef SCHED_SCHED_H
 #define SCHED_SCHED_H
@@ -10,80 +11,55 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sched/list.h"
+#include "kernel/list.h"
 #include "sched/timerq.h"
 
 #define THREAD_NAME_MAX 32
 #define THREAD_STACK_DEFAULT (64 * 1024)
 
-enum thread_state {
-	THREAD_RUNNABLE,
-	THREAD_RUNNING,
-	THREAD_BLOCKED,	 /* on a wait queue, maybe with a timeout */
-	THREAD_SLEEPING, /* until a time */
-	THREAD_EXITED,
-};
+struct thread;
 
 struct waitq {
 	struct list_head waiters; /* zeroed is a valid empty queue */
+	/*
+	 * Its waiters wait for the outside world (a device, the console), not
+	 * for another thread: while one does, all threads blocked is no deadlock.
+	 */
+	bool input;
 };
 
-struct stack;
-
-struct thread {
-	char name[THREAD_NAME_MAX];
-	enum thread_state state;
-	uint64_t sp;	     /* saved by switch_stack() */
-	struct stack *stack; /* NULL for the boot thread */
-	void *fpu;	     /* XSAVE/FXSAVE area */
-	void *tls;	     /* the TLS block; fs_base points into it */
-	uint64_t fs_base;
-	struct list_head link;	   /* on the run queue or a wait queue */
-	struct waitq *waiting_on;  /* the wait queue, while BLOCKED */
-	struct timerq_entry timer; /* on the sleep queue, while it has a deadline */
-	bool timed_out;
-	bool detached, joined;
-	void *(*fn)(void *);
-	void *arg, *ret;
-	struct waitq joiners;
-	struct thread *all_next; /* every thread, for reports and gdb */
-	uint64_t id;
-	uint64_t runtime_ns; /* CPU time used so far */
-	uint64_t ran_since;
+/* A callback at a point in time, in the timer interrupt (interrupts off; it may not block). */
+struct sched_timer {
+	struct timerq_entry entry;
+	void (*fn)(struct sched_timer *t);
 };
 
 /*
  * Gives the boot context a TLS block (so errno works) before anything else
- * runs; the first call in kernel_main().
+ * runs; the first call in kernel_main(). 0.
  */
-void sched_boot_tls(void);
+int thread_boot_tls(void);
 
 /*
  * Makes the boot context the idle thread, starts the timer, creates a thread
- * that runs fn(arg), and switches to it. Never returns: the boot stack goes
- * on as the idle thread.
+ * that runs fn(arg), and switches to it. Returns only on failure, with
+ * -ENOMEM (no memory for the main thread) or -ENOSPC (no vector for the
+ * timer); otherwise the boot stack goes on as the idle thread.
  */
-__attribute__((noreturn)) void sched_start(void *(*fn)(void *), void *arg, size_t stack_size);
+int sched_start(void *(*fn)(void *), void *arg, size_t stack_size);
 
-/* A new runnable thread running fn(arg), or NULL (-ENOMEM). */
+/* A new runnable thread running fn(arg), or NULL (out of memory). */
 struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
 			     bool detached);
 __attribute__((noreturn)) void thread_exit(void *ret);
 /* Waits for t to exit; 0, -EINVAL (detached or joined), or -EDEADLK (self). */
 int thread_join(struct thread *t, void **ret);
 int thread_detach(struct thread *t);
-/*
- * The running thread. Each thread's TLS block ends in two words: the thread
- * pointer itself (the x86-64 TLS ABI wants it at %fs:0) and the thread's
- * struct thread, which makes this one instruction.
- */
-static inline struct thread *thread_self(void)
-{
-	struct thread *t;
-
-	__asm__("movq %%fs:8, %0" : "=r"(t));
-	return t;
-}
+/* The running thread: one load (arch_thread_pointer). */
+struct thread *thread_self(void);
+/* Renames t; 0, or -ERANGE if name does not fit THREAD_NAME_MAX. */
+int thread_set_name(struct thread *t, const char *name);
+const char *thread_name(const struct thread *t);
 void thread_yield(void);
 /* Sleeps until the monotonic clock reads deadline (ns). */
 void thread_sleep_until(uint64_t deadline);
@@ -101,6 +77,13 @@ struct thread *waitq_wake_one(struct waitq *q);
 int waitq_wake_all(struct waitq *q);
 /* The longest waiter, left in place, or NULL. Interrupts off. */
 struct thread *waitq_peek(struct waitq *q);
+/* Nobody waits on q. */
+bool waitq_empty(const struct waitq *q);
+
+/* Calls t->fn (set from fn) at deadline; t must not be started already. Any context. */
+void sched_timer_start(struct sched_timer *t, uint64_t deadline, void (*fn)(struct sched_timer *t));
+/* Cancels t if it has not fired. Any context. */
+void sched_timer_stop(struct sched_timer *t);
 
 /* Called by the trap path after an interrupt: switches if one is due. */
 void sched_irq_exit(void);

@@ -11,25 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/arch.h"
 #include "sched/sched.h"
 
 struct mutex {
-	struct thread *owner; /* bit 0: someone waits (sched/mutex.c) */
+	void *owner; /* the owning struct thread; bit 0: someone waits (sched/mutex.c) */
 	struct waitq waiters;
 };
-
-/*
- * Replaces *word with to if it holds from; says whether it did. One
- * cmpxchg: on our one CPU no interrupt can cut it, so it needs no lock
- * prefix (which emulators make slow).
- */
-static inline bool mutex_cmpxchg(struct thread **word, uintptr_t from, uintptr_t to)
-{
-	uintptr_t seen = from;
-
-	__asm__ volatile("cmpxchgq %2, %1" : "+a"(seen), "+m"(*word) : "r"(to) : "memory", "cc");
-	return seen == from;
-}
 
 /* The paths for a contended mutex and for errors (sched/mutex.c). */
 int mutex_lock_contended(struct mutex *m, uint64_t deadline);
@@ -38,7 +26,7 @@ int mutex_unlock_contended(struct mutex *m);
 /* 0, -EDEADLK if the caller holds it, -ETIMEDOUT. */
 static inline int mutex_lock_until(struct mutex *m, uint64_t deadline)
 {
-	if (mutex_cmpxchg(&m->owner, 0, (uintptr_t)thread_self()))
+	if (arch_cmpxchg_ptr(&m->owner, NULL, thread_self()))
 		return 0;
 	return mutex_lock_contended(m, deadline);
 }
@@ -51,15 +39,20 @@ static inline int mutex_lock(struct mutex *m)
 /* 0, or -EBUSY. */
 static inline int mutex_trylock(struct mutex *m)
 {
-	return mutex_cmpxchg(&m->owner, 0, (uintptr_t)thread_self()) ? 0 : -EBUSY;
+	return arch_cmpxchg_ptr(&m->owner, NULL, thread_self()) ? 0 : -EBUSY;
 }
 
 /* 0, or -EPERM (with a warning) if the caller does not hold it. */
 static inline int mutex_unlock(struct mutex *m)
 {
-	if (mutex_cmpxchg(&m->owner, (uintptr_t)thread_self(), 0))
+	if (arch_cmpxchg_ptr(&m->owner, thread_self(), NULL))
 		return 0;
 	return mutex_unlock_contended(m);
+}
+
+static inline bool mutex_is_locked(const struct mutex *m)
+{
+	return m->owner != NULL;
 }
 
 struct semaphore {

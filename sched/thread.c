@@ -1,9 +1,11 @@
 /*
  * Threads: creation with a guarded stack, an FPU area and a TLS block;
- * exit, join, detach, and reclaiming what exited threads leave behind.
+ * exit, join, detach, and reclaiming what exited threads leave behind;
+ * yielding and sleeping.
  */
 #include "sched/sched.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +14,18 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/switch.h"
+#include "arch/x86_64/tls.h"
+#include "kernel/irq.h"
 #include "kernel/printk.h"
+#include "kernel/sections.h"
 #include "kernel/stack.h"
+#include "kernel/time.h"
 #include "sched/sched_priv.h"
 
 /* Must match the alignment linker.ld gives .tdata and .tbss. */
 #define TLS_ALIGN 64
-/* The boot context's TLS block, in the image: the TLS must fit. */
+/* The boot context's TLS block, in the image; linker.ld checks that the TLS fits. */
 #define BOOT_TLS_SIZE 4096
-
-/* From linker.ld: the .tdata image and the size of .tdata + .tbss. */
-extern const char __tdata_start[], __tdata_end[], __tls_size[];
 
 static struct {
 	struct thread boot;
@@ -36,57 +39,51 @@ static size_t tls_area(void)
 	return ((size_t)__tls_size + TLS_ALIGN - 1) & ~(size_t)(TLS_ALIGN - 1);
 }
 
-/* What follows the TLS variables: the thread pointer's own two words. */
-struct tls_tail {
-	uint64_t self;	      /* %fs:0, the thread pointer itself (the ABI's rule) */
-	struct thread *owner; /* %fs:8, for thread_self() */
-};
+#define TLS_BLOCK_SIZE (tls_area() + ARCH_TLS_TCB_SIZE)
 
-#define TLS_BLOCK_SIZE (tls_area() + sizeof(struct tls_tail))
-
-/*
- * Lays out a TLS block (x86-64 "variant II"): the variables just below the
- * thread pointer, which points at itself. Returns the thread pointer.
- */
-static uint64_t tls_setup(unsigned char *block, struct thread *owner)
+static uint64_t tls_setup(unsigned char *block)
 {
-	size_t area = tls_area(), image = (size_t)(__tdata_end - __tdata_start);
-	struct tls_tail *tail = (struct tls_tail *)(block + area);
-
-	memcpy(block, __tdata_start, image);
-	memset(block + image, 0, area - image);
-	tail->self = (uint64_t)tail;
-	tail->owner = owner;
-	return (uint64_t)tail;
+	return arch_tls_setup(block, tls_area(), __tdata_start,
+			      (size_t)(__tdata_end - __tdata_start));
 }
 
-void sched_boot_tls(void)
+int thread_boot_tls(void)
 {
-	if (TLS_BLOCK_SIZE > BOOT_TLS_SIZE)
-		cpu_halt_forever(); /* the image's TLS outgrew the boot block */
-	threads.boot.fs_base = tls_setup(threads.boot_tls, &threads.boot);
-	wrmsr(MSR_FS_BASE, threads.boot.fs_base); /* before cpu_init(): no wrfsbase yet */
+	threads.boot.self = &threads.boot;
+	threads.boot.fs_base = tls_setup(threads.boot_tls);
+	/* Before cpu_init(): no wrfsbase or wrgsbase yet. */
+	set_fs_base(threads.boot.fs_base, false);
+	arch_set_thread_pointer(&threads.boot, false);
+	return 0;
 }
 
+void thread_enter(struct thread *t)
+{
+	bool fast = cpu_has(CPU_FSGSBASE);
+
+	set_fs_base(t->fs_base, fast);
+	arch_set_thread_pointer(t, fast);
+}
+
+/* Idle runs kernel code only, which never touches the FPU (docs/fpu.md): no FPU area. */
 struct thread *thread_boot(void)
 {
 	struct thread *t = &threads.boot;
+	unsigned long flags;
 
 	strcpy(t->name, "idle");
-	t->fpu = aligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
-	if (!t->fpu)
-		cpu_halt_forever();
-	fpu_area_init(t->fpu);
 	list_init(&threads.reap);
+	flags = irq_save();
 	t->id = threads.next_id++;
 	sched_link_thread(t);
+	irq_restore(flags);
 	return t;
 }
 
 /* Where every new thread starts, entered by switch_stack()'s return. */
 static __attribute__((noreturn)) void thread_start(void)
 {
-	struct thread *self = thread_self(); /* the switch set our FS base */
+	struct thread *self = thread_self(); /* the switch set our GS base */
 
 	irq_enable();
 	thread_exit(self->fn(self->arg));
@@ -108,6 +105,7 @@ static struct thread *thread_alloc(const char *name, size_t stack_size)
 
 	if (!t)
 		return NULL;
+	t->self = t;
 	strncpy(t->name, name, sizeof(t->name) - 1);
 	t->stack = stack_alloc(stack_size, t->name);
 	t->fpu = aligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
@@ -133,7 +131,7 @@ struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, s
 		return NULL;
 	}
 	fpu_area_init(t->fpu);
-	t->fs_base = tls_setup(t->tls, t);
+	t->fs_base = tls_setup(t->tls);
 	t->fn = fn;
 	t->arg = arg;
 	t->detached = detached;
@@ -204,6 +202,7 @@ int thread_detach(struct thread *t)
 
 void thread_reap(void)
 {
+	assert(!irq_in_handler());
 	for (;;) {
 		unsigned long flags = irq_save();
 		struct list_head *l = list_first(&threads.reap);
@@ -218,4 +217,41 @@ void thread_reap(void)
 			return;
 		thread_destroy(t);
 	}
+}
+
+int thread_set_name(struct thread *t, const char *name)
+{
+	if (strlen(name) >= sizeof(t->name))
+		return -ERANGE;
+	strcpy(t->name, name);
+	return 0;
+}
+
+const char *thread_name(const struct thread *t)
+{
+	return t->name;
+}
+
+void thread_yield(void)
+{
+	unsigned long flags = irq_save();
+
+	sched_schedule();
+	irq_restore(flags);
+}
+
+void thread_sleep_until(uint64_t deadline)
+{
+	unsigned long flags = irq_save();
+
+	if (deadline > clock_monotonic_ns())
+		sched_wait(NULL, deadline);
+	irq_restore(flags);
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+	uint64_t now = clock_monotonic_ns();
+
+	thread_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
 }

@@ -1,18 +1,21 @@
 /*
- * The sleep queue: threads (or anything) waiting for a point in time, kept
- * in deadline order. Pure logic, no locking and no clock: the scheduler
- * holds interrupts off and passes "now"; the host tests pass a fake one.
+ * The sleep queue: threads and kernel timers waiting for a point in time,
+ * kept in deadline order. Pure logic, no locking and no clock: the
+ * scheduler holds interrupts off and passes "now"; the host tests pass a
+ * fake one.
  */
 #ifndef SCHED_TIMERQ_H
 #define SCHED_TIMERQ_H
 
 #include <stdint.h>
 
-#include "sched/list.h"
+#include "kernel/list.h"
 
 struct timerq_entry {
 	struct list_head link;
 	uint64_t deadline; /* ns on the monotonic clock */
+	/* What the owner does when the deadline passes (the queue never calls it). */
+	void (*expire)(struct timerq_entry *e);
 };
 
 struct timerq {

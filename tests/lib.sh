@@ -14,6 +14,8 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-60}
 pidfiles=()
 status=0
 
+helpers=() # other processes a test started (CPU hogs, servers), killed at the end
+
 cleanup_qemus() {
 	local f pid
 	for f in "${pidfiles[@]}"; do
@@ -21,6 +23,9 @@ cleanup_qemus() {
 		pid=$(cat "$f")
 		kill -9 "$pid" 2>/dev/null
 		rm -f "$f"
+	done
+	for pid in "${helpers[@]}"; do
+		kill -9 "$pid" 2>/dev/null
 	done
 }
 trap cleanup_qemus EXIT
@@ -38,6 +43,31 @@ boot() {
 	# The UART sends \r\n; checks are written for \n.
 	touch "$out/$name.serial"
 	sed -i 's/\r$//' "$out/$name.serial"
+}
+
+# boot_timed NAME APP [run.sh options...]: like boot, but the console goes
+# through a reader that puts the host's time (seconds since 1970, to the
+# microsecond) before each line, into $out/NAME.serial. Extra words before
+# run.sh can come in $BOOT_PREFIX (say, "taskset -c 0").
+boot_timed() {
+	local name=$1 app=$2
+	shift 2
+	local pidfile=$out/$name.pid
+	pidfiles+=("$pidfile")
+	rm -f "$out/$name.serial" "$pidfile"
+	# shellcheck disable=SC2086 # the prefix is words on purpose
+	${BOOT_PREFIX:-} "$root/run.sh" --no-build --pidfile "$pidfile" --timeout "$TEST_TIMEOUT" "$@" \
+		"$app" 2>"$out/$name.stderr" </dev/null |
+		while IFS= read -r line; do
+			printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"
+		done >"$out/$name.serial"
+	status=${PIPESTATUS[0]}
+}
+
+# start_on_second: returns just after the host clock's next whole second.
+start_on_second() {
+	local us=${EPOCHREALTIME#*.}
+	sleep "0.$(printf '%06d' $((1000000 - 10#$us)))"
 }
 
 pass() { echo "ok - $*"; }

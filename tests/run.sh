@@ -35,6 +35,8 @@ run build memtest APP=memtest
 run build schedtest APP=schedtest
 run build threadexit APP=threadexit
 run build libctest APP=libctest
+run build clocktest APP=clocktest
+run build deadlock APP=deadlock
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then

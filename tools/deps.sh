@@ -11,7 +11,7 @@ need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
 	qemu-system-x86_64:qemu-system-x86 /usr/share/qemu/qboot.rom:qemu-system-data)
 need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
 	mformat:mtools)
-need_test=(gdb:gdb clang-format:clang-format timeout:coreutils)
+need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux)
 need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt)
 
 case $what in

@@ -95,6 +95,7 @@ DEFINE_CR_ACCESS(4)
 #undef DEFINE_CR_ACCESS
 
 #define MSR_FS_BASE 0xC0000100
+#define MSR_GS_BASE 0xC0000101
 
 /* The FS base (the thread pointer for TLS); wrfsbase when CR4.FSGSBASE is on. */
 static inline void set_fs_base(uint64_t base, bool fsgsbase)
@@ -103,6 +104,40 @@ static inline void set_fs_base(uint64_t base, bool fsgsbase)
 		__asm__ volatile("wrfsbase %0" : : "r"(base) : "memory");
 	else
 		wrmsr(MSR_FS_BASE, base);
+}
+
+/*
+ * The kernel's own per-thread pointer lives in the GS base (the FS base
+ * belongs to TLS): base points at a word holding the pointer, so reading
+ * it is one load from %gs:0.
+ */
+static inline void arch_set_thread_pointer(void *base, bool fsgsbase)
+{
+	if (fsgsbase)
+		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
+	else
+		wrmsr(MSR_GS_BASE, (uint64_t)base);
+}
+
+static inline void *arch_thread_pointer(void)
+{
+	void *p;
+
+	__asm__("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/*
+ * Replaces *word with to if it holds from; says whether it did. One
+ * cmpxchg: on our one CPU no interrupt can cut it, so it needs no lock
+ * prefix (which emulators make slow).
+ */
+static inline bool arch_cmpxchg_ptr(void **word, void *from, void *to)
+{
+	void *seen = from;
+
+	__asm__ volatile("cmpxchgq %2, %1" : "+a"(seen), "+m"(*word) : "r"(to) : "memory", "cc");
+	return seen == from;
 }
 
 static inline void xsetbv(uint32_t reg, uint64_t v)
@@ -135,6 +170,24 @@ static inline void irq_restore(unsigned long flags)
 {
 	if (flags & RFLAGS_IF)
 		irq_enable();
+}
+
+static inline bool irqs_enabled(void)
+{
+	unsigned long flags;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(flags));
+	return flags & RFLAGS_IF;
+}
+
+/*
+ * Enables interrupts and halts until the next one, with no gap between: sti
+ * holds interrupts off for one more instruction, so one that is already
+ * pending wakes the hlt instead of slipping in before it.
+ */
+static inline void arch_idle(void)
+{
+	__asm__ volatile("sti; hlt" : : : "memory");
 }
 
 static inline void invlpg(uintptr_t addr)

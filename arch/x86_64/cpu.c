@@ -1,5 +1,6 @@
 #include "arch/x86_64/cpu.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ static const struct {
 #define XCR0_X87 (1u << 0)
 #define XCR0_SSE (1u << 1)
 #define XCR0_AVX (1u << 2)
+#define CPUID_EXT_BASE 0x80000000 /* eax: the highest extended leaf */
 #define CPUID_BRAND_FIRST 0x80000002
 #define CPUID_BRAND_LAST 0x80000004
 #define FEATURE_LINE_MAX 256
@@ -73,7 +75,7 @@ static void read_identity(void)
 	memcpy(cpu.vendor, &r.ebx, 4);
 	memcpy(cpu.vendor + 4, &r.edx, 4);
 	memcpy(cpu.vendor + 8, &r.ecx, 4);
-	cpu.max_ext_leaf = cpuid(0x80000000, 0).eax;
+	cpu.max_ext_leaf = cpuid(CPUID_EXT_BASE, 0).eax;
 	if (cpu.max_ext_leaf >= CPUID_BRAND_LAST) {
 		for (uint32_t l = CPUID_BRAND_FIRST; l <= CPUID_BRAND_LAST; l++) {
 			r = cpuid(l, 0);
@@ -86,7 +88,7 @@ static void read_features(void)
 {
 	for (int f = 0; f < CPU_FEATURE_COUNT; f++) {
 		uint32_t leaf = feature_table[f].leaf;
-		uint32_t max = leaf >= 0x80000000 ? cpu.max_ext_leaf : cpu.max_leaf;
+		uint32_t max = leaf >= CPUID_EXT_BASE ? cpu.max_ext_leaf : cpu.max_leaf;
 
 		if (leaf <= max &&
 		    reg_of(cpuid(leaf, 0), feature_table[f].reg) >> feature_table[f].bit & 1)
@@ -127,11 +129,16 @@ static void enable_xsave(void)
 	pr_debug("cpu: XSAVE on, XCR0 %#lx", (unsigned long)xcr0);
 }
 
-void cpu_init(void)
+int cpu_init(void)
 {
 	read_identity();
 	read_features();
 	log_features();
+	if (!cpu_has(CPU_TSC) || !cpu_has(CPU_APIC)) {
+		pr_crit("cpu: Ceres needs a TSC and a local APIC; this CPU has %s",
+			cpu_has(CPU_TSC) ? "no APIC" : "no TSC");
+		return -ENODEV;
+	}
 	if (cpu_has(CPU_NX))
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	else
@@ -140,4 +147,5 @@ void cpu_init(void)
 	/* wrfsbase: a thread switch sets the TLS base without a slow MSR write. */
 	if (cpu_has(CPU_FSGSBASE))
 		write_cr4(read_cr4() | CR4_FSGSBASE);
+	return 0;
 }

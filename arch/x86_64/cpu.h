@@ -31,9 +31,10 @@ enum cpu_feature {
 /*
  * Reads the CPU's identity and features (logged at info), turns on NX and,
  * where the CPU has it, XSAVE with every state the kernel knows (x87, SSE,
- * AVX). SSE itself is on from boot/entry.asm.
+ * AVX). SSE itself is on from boot/entry.asm. 0, or -ENODEV for a CPU
+ * without what Ceres needs (a TSC and a local APIC).
  */
-void cpu_init(void);
+int cpu_init(void);
 
 bool cpu_has(enum cpu_feature f);
 

@@ -26,12 +26,13 @@ static struct {
 	bool ts;       /* CR0.TS is set: the next FPU instruction traps */
 } fpu;
 
-void fpu_init(void)
+int fpu_init(void)
 {
 	fpu.xsave = cpu_has(CPU_XSAVE);
 	/* EBX of leaf 0xD: the size XSAVE needs for the features now in XCR0. */
 	fpu.size = fpu.xsave ? cpuid(CPUID_XSAVE, 0).ebx : FXSAVE_SIZE;
 	pr_info("fpu: %s, %zu bytes per thread", fpu.xsave ? "XSAVE" : "FXSAVE", fpu.size);
+	return 0;
 }
 
 size_t fpu_area_size(void)

@@ -10,8 +10,8 @@
 
 #define FPU_AREA_ALIGN 64
 
-/* Chooses XSAVE or FXSAVE; after cpu_init(). */
-void fpu_init(void);
+/* Chooses XSAVE or FXSAVE; after cpu_init(). 0. */
+int fpu_init(void);
 
 /* Bytes a save area needs (aligned to FPU_AREA_ALIGN by the caller). */
 size_t fpu_area_size(void);

@@ -6,13 +6,9 @@
 #include "arch/x86_64/idt.h"
 
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/vectors.h"
 
-#define IDT_VECTORS 256
 #define GATE_INTERRUPT 0x8E /* present, ring 0, 64-bit interrupt gate */
-
-#define VEC_NMI 2
-#define VEC_DOUBLE_FAULT 8
-#define VEC_MACHINE_CHECK 18
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -29,10 +25,10 @@ struct idt_pointer {
 	uint64_t base;
 } __attribute__((packed));
 
-extern const uint64_t trap_stubs[IDT_VECTORS];
+extern const uint64_t trap_stubs[VEC_COUNT];
 
 static struct {
-	struct idt_gate gate[IDT_VECTORS];
+	struct idt_gate gate[VEC_COUNT];
 } idt __attribute__((aligned(16)));
 
 static void set_gate(int vec, uint64_t handler, int ist)
@@ -51,7 +47,7 @@ void idt_init(void)
 {
 	struct idt_pointer ptr = { sizeof(idt.gate) - 1, (uint64_t)idt.gate };
 
-	for (int v = 0; v < IDT_VECTORS; v++)
+	for (int v = 0; v < VEC_COUNT; v++)
 		set_gate(v, trap_stubs[v], 0);
 	set_gate(VEC_NMI, trap_stubs[VEC_NMI], IST_NMI);
 	set_gate(VEC_DOUBLE_FAULT, trap_stubs[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT);

@@ -1,10 +1,12 @@
 #include "arch/x86_64/lapic.h"
 
+#include <errno.h>
 #include <stdbool.h>
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/vectors.h"
 #include "kernel/printk.h"
 #include "kernel/time.h"
 
@@ -12,6 +14,7 @@
 #define APIC_BASE_ENABLE (1ULL << 11)
 #define APIC_BASE_X2APIC (1ULL << 10)
 #define APIC_BASE_ADDR 0xFFFFFF000ULL
+#define LAPIC_MMIO_SIZE 4096
 #define MSR_X2APIC_BASE 0x800
 #define MSR_TSC_DEADLINE 0x6E0
 
@@ -28,6 +31,7 @@
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CURRENT 0x390
 #define LAPIC_TIMER_DIVIDE 0x3E0
+#define LAPIC_VERSION_MASK 0xFF
 
 #define SVR_ENABLE (1u << 8)
 #define LVT_MASKED (1u << 16)
@@ -46,6 +50,8 @@
 #define PIC_MASK_ALL 0xFF
 
 #define CALIBRATE_NS 250000
+#define SAMPLE_READS 3
+#define HZ_PER_MHZ 1000000
 
 static struct {
 	volatile uint32_t *mmio;
@@ -81,41 +87,52 @@ static void pic_disable(void)
 	outb(PIC2_DATA, PIC_MASK_ALL);
 }
 
-/* The count, and the TSC at the middle of the (slow, emulated) read. */
-static void sample(uint64_t *tsc, uint32_t *count)
+/*
+ * The count, the TSC at the middle of the (slow, emulated) read, and the
+ * read's width: the tightest of SAMPLE_READS reads.
+ */
+static void sample(uint64_t *tsc, uint32_t *count, uint64_t *width)
 {
-	uint64_t before = rdtsc();
+	*width = UINT64_MAX;
+	for (int i = 0; i < SAMPLE_READS; i++) {
+		uint64_t before = rdtsc();
+		uint32_t c = lapic_read(LAPIC_TIMER_CURRENT);
+		uint64_t w = rdtsc() - before;
 
-	*count = lapic_read(LAPIC_TIMER_CURRENT);
-	*tsc = before + (rdtsc() - before) / 2;
+		if (w < *width)
+			*count = c, *width = w, *tsc = before + w / 2;
+	}
 }
 
 /*
  * Counts the count-down timer against the TSC over about CALIBRATE_NS,
  * between two reads of the count: the time the start takes cancels out.
  * A TCG write to the LAPIC can take longer than a whole short window, and
- * counting from before it made estimates up to 20% off (so timers fired
- * up to a millisecond late).
+ * counting from before it made estimates up to 20% off. What the two reads'
+ * widths leave unknown is taken as if the window were that much longer: the
+ * rate comes out low rather than high, so a timer fires a little early
+ * (and the interrupt, finding nothing due, sets it again) instead of late.
  */
 static void calibrate(void)
 {
-	uint64_t window = time_tsc_hz() * CALIBRATE_NS / 1000000000ULL, t0, t1;
+	uint64_t window = time_tsc_hz() * CALIBRATE_NS / NSEC_PER_SEC, t0, t1, w0, w1, span;
 	uint32_t c0, c1;
 
 	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_1);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, UINT32_MAX);
-	sample(&t0, &c0);
+	sample(&t0, &c0, &w0);
 	while (rdtsc() - t0 < window)
 		cpu_relax();
-	sample(&t1, &c1);
+	sample(&t1, &c1, &w1);
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	lapic.ticks_per_tsc_q32 = ((uint64_t)(c0 - c1) << 32) / (t1 - t0);
+	span = t1 - t0 + (w0 + w1) / 2;
+	lapic.ticks_per_tsc_q32 = ((uint64_t)(c0 - c1) << 32) / span;
 	pr_info("lapic: timer at %lu MHz, one-shot mode",
-		(unsigned long)((uint64_t)(c0 - c1) * time_tsc_hz() / (t1 - t0) / 1000000));
+		(unsigned long)((uint64_t)(c0 - c1) * time_tsc_hz() / span / HZ_PER_MHZ));
 }
 
-void lapic_init(void)
+int lapic_init(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
@@ -125,20 +142,23 @@ void lapic_init(void)
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
 	} else {
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-		lapic.mmio = paging_map_device(base & APIC_BASE_ADDR, 4096);
+		lapic.mmio = paging_map_device(base & APIC_BASE_ADDR, LAPIC_MMIO_SIZE);
+		if (!lapic.mmio)
+			return -ENOMEM;
 	}
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
 	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
-	lapic_write(LAPIC_SVR, SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_LAPIC_SPURIOUS);
 	lapic.tsc_deadline = cpu_has(CPU_TSC_DEADLINE);
 	pr_info("lapic: %s, version %#x", lapic.x2apic ? "x2APIC" : "xAPIC",
-		lapic_read(LAPIC_VERSION) & 0xFF);
+		lapic_read(LAPIC_VERSION) & LAPIC_VERSION_MASK);
 	if (lapic.tsc_deadline)
 		pr_info("lapic: timer in TSC-deadline mode");
 	else
 		calibrate();
+	return 0;
 }
 
 void lapic_eoi(void)

@@ -8,10 +8,8 @@
 
 #include <stdint.h>
 
-#define LAPIC_SPURIOUS_VECTOR 0xFF
-
-/* Masks the 8259 PICs, enables the LAPIC and calibrates its timer. */
-void lapic_init(void);
+/* Masks the 8259 PICs, enables the LAPIC and calibrates its timer. 0 or -ENOMEM. */
+int lapic_init(void);
 
 /* Acknowledges the interrupt being handled. */
 void lapic_eoi(void);

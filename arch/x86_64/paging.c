@@ -8,6 +8,7 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/page.h"
 #include "kernel/printk.h"
+#include "kernel/sections.h"
 
 #define PTE_PRESENT (1ULL << 0)
 #define PTE_WRITE (1ULL << 1)
@@ -21,12 +22,9 @@
 #define ENTRIES 512
 #define HUGE_SIZE (2UL << 20)
 #define LOW_MEMORY (1UL << 20)
-/* Identity mapping covers the canonical lower half; devices above it go here. */
-#define IDENTITY_LIMIT (1ULL << 47)
+/* Identity mapping can cover the canonical lower half; devices above it go here. */
+#define LOWER_HALF_END (1ULL << 47)
 #define DEVICE_WINDOW 0xFFFFC00000000000ULL
-
-extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
-extern const char __data_start[], __bss_end[];
 
 static struct {
 	uint64_t *pml4;
@@ -141,35 +139,44 @@ static int map_locked(uint64_t virt, uint64_t phys, size_t size, unsigned flags)
 	return 0;
 }
 
-void paging_unmap(uint64_t virt, size_t size)
+int paging_unmap(uint64_t virt, size_t size)
 {
 	unsigned long irq = irq_save();
+	int err = 0;
 
-	for (uint64_t v = virt; v < virt + size; v += PAGE_SIZE) {
-		uint64_t *e = paging_query(v) < 0 ? NULL : entry_for(v, 1, true);
+	for (uint64_t v = virt; v < virt + size && !err; v += PAGE_SIZE) {
+		uint64_t *e;
 
-		if (e) {
-			*e = 0;
-			invlpg(v);
+		if (paging_query(v) < 0)
+			continue; /* not mapped: nothing to do */
+		/* Unmapping part of a 2 MiB page splits it, which needs a table. */
+		e = entry_for(v, 1, true);
+		if (!e) {
+			err = -ENOMEM;
+			break;
 		}
+		*e = 0;
+		invlpg(v);
 	}
 	irq_restore(irq);
+	return err;
 }
 
 int paging_query(uint64_t addr)
 {
-	uint64_t *t = paging.pml4, e = 0;
+	/* Before paging_init(), the boot tables answer. */
+	uint64_t *t = paging.pml4 ? paging.pml4 : (uint64_t *)(read_cr3() & PTE_ADDR), e = 0;
 
 	for (int l = 4; l >= 1; l--) {
 		e = t[index_at(addr, l)];
 		if (!(e & PTE_PRESENT))
-			return -1;
+			return -ENOENT;
 		if (e & PTE_HUGE || l == 1)
 			break;
 		t = (uint64_t *)(e & PTE_ADDR);
 	}
 	return (e & PTE_WRITE ? PAGING_WRITE : 0) | (e & paging.nx ? 0 : PAGING_EXEC) |
-	       (e & PTE_PCD ? PAGING_UNCACHED : 0);
+	       (e & PTE_PCD ? PAGING_UNCACHED : 0) | (e & PTE_HUGE ? PAGING_HUGE : 0);
 }
 
 void *paging_map_device(uint64_t phys, size_t size)
@@ -179,7 +186,7 @@ void *paging_map_device(uint64_t phys, size_t size)
 	uint64_t virt = base;
 	unsigned long irq = irq_save();
 
-	if (base + len > IDENTITY_LIMIT) {
+	if (base + len > LOWER_HALF_END) {
 		virt = DEVICE_WINDOW + paging.device_next;
 		paging.device_next += len;
 	}
@@ -191,37 +198,50 @@ void *paging_map_device(uint64_t phys, size_t size)
 	return (void *)(virt + (phys - base));
 }
 
-static void map_or_die(uint64_t lo, uint64_t hi, unsigned flags)
+/* Identity maps the pages that [lo, hi) touches. */
+static int map_identity(uint64_t lo, uint64_t hi, unsigned flags)
 {
 	lo &= ~(PAGE_SIZE - 1);
 	hi = (hi + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	if (lo < hi && paging_map(lo, lo, hi - lo, flags) < 0) {
-		pr_crit("paging: out of memory building the page tables");
-		cpu_halt_forever();
-	}
+	return lo < hi ? paging_map(lo, lo, hi - lo, flags) : 0;
 }
 
-void paging_init(const struct bootinfo *bi)
+static int build_tables(const struct bootinfo *bi)
 {
+	int err;
+
+	/* Firmware areas (VGA, BIOS, ACPI tables) and all RAM: data. */
+	if ((err = map_identity(PAGE_SIZE, LOW_MEMORY, PAGING_WRITE)))
+		return err;
+	for (size_t i = 0; i < bi->nmem; i++)
+		if ((err = map_identity(bi->mem[i].base, bi->mem[i].base + bi->mem[i].len,
+					PAGING_WRITE)))
+			return err;
+	/* The kernel image, section by section. */
+	if ((err = map_identity((uint64_t)__text_start, (uint64_t)__text_end, PAGING_EXEC)) ||
+	    (err = map_identity((uint64_t)__rodata_start, (uint64_t)__rodata_end, 0)) ||
+	    (err = map_identity((uint64_t)__data_start, (uint64_t)__bss_end, PAGING_WRITE)))
+		return err;
+	return paging_unmap(0, PAGE_SIZE); /* the memory map may call page 0 RAM */
+}
+
+int paging_init(const struct bootinfo *bi)
+{
+	int err;
+
 	paging.nx = cpu_has(CPU_NX) ? PTE_NX : 0;
 	paging.pml4 = new_table();
-	if (!paging.pml4) {
-		pr_crit("paging: no memory for a page table");
-		cpu_halt_forever();
+	err = paging.pml4 ? build_tables(bi) : -ENOMEM;
+	if (err) {
+		pr_crit("paging: out of memory building the page tables (%lu made)",
+			(unsigned long)paging.tables);
+		return err;
 	}
-	/* Firmware areas (VGA, BIOS, ACPI tables) and all RAM: data. */
-	map_or_die(PAGE_SIZE, LOW_MEMORY, PAGING_WRITE);
-	for (size_t i = 0; i < bi->nmem; i++)
-		map_or_die(bi->mem[i].base, bi->mem[i].base + bi->mem[i].len, PAGING_WRITE);
-	/* The kernel image, section by section. */
-	map_or_die((uint64_t)__text_start, (uint64_t)__text_end, PAGING_EXEC);
-	map_or_die((uint64_t)__rodata_start, (uint64_t)__rodata_end, 0);
-	map_or_die((uint64_t)__data_start, (uint64_t)__bss_end, PAGING_WRITE);
-	paging_unmap(0, PAGE_SIZE); /* the memory map may call page 0 RAM */
 	write_cr3((uint64_t)paging.pml4);
 	write_cr0(read_cr0() | CR0_WP);
 	pr_debug("paging: kernel tables at %p; text %p-%p read-only", (void *)paging.pml4,
 		 (void *)__text_start, (void *)__text_end);
+	return 0;
 }
 
 uint64_t paging_table_pages(void)

@@ -9,27 +9,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/bootinfo.h"
+struct bootinfo;
 
 /* What a mapping allows; readable is implied. */
 #define PAGING_WRITE (1u << 0)
 #define PAGING_EXEC (1u << 1)
 #define PAGING_UNCACHED (1u << 2)
-
-/* The address range the boot page tables map: [0, 4 GiB). */
-#define PAGING_BOOT_LIMIT 0x100000000ULL
+/* In what paging_query() says only: mapped by a 2 MiB page. */
+#define PAGING_HUGE (1u << 3)
 
 /*
  * Builds the kernel's tables from the memory map and switches to them.
  * Needs the page allocator (for the tables) and cpu_init() (for NX).
+ * 0, or -ENOMEM (the boot tables stay).
  */
-void paging_init(const struct bootinfo *bi);
+int paging_init(const struct bootinfo *bi);
 
 /* Maps [virt, virt + size) to phys with flags; 0 or -ENOMEM. Page aligned. */
 int paging_map(uint64_t virt, uint64_t phys, size_t size, unsigned flags);
 
-/* Removes the mappings of [virt, virt + size). */
-void paging_unmap(uint64_t virt, size_t size);
+/*
+ * Removes the mappings of [virt, virt + size). 0, or -ENOMEM when a 2 MiB
+ * page had to be split and no page was left for the table: that page and
+ * those after it stay mapped.
+ */
+int paging_unmap(uint64_t virt, size_t size);
 
 /*
  * Maps size bytes of device memory at phys, uncached; returns where it can
@@ -37,7 +41,10 @@ void paging_unmap(uint64_t virt, size_t size);
  */
 void *paging_map_device(uint64_t phys, size_t size);
 
-/* Is addr mapped, and with what (PAGING_* flags; -1 if not mapped)? */
+/*
+ * Is addr mapped, and with what: PAGING_* flags, or -ENOENT if it is not.
+ * Before paging_init() the boot tables answer.
+ */
 int paging_query(uint64_t addr);
 
 /* Pages holding page tables; tables are kept once made (guard pages split 2 MiB pages). */

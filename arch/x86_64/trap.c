@@ -1,7 +1,7 @@
 /*
- * What happens on a trap. Until interrupts are routed (the scheduler's
- * issue), every vector that arrives here is a CPU exception or a stray
- * interrupt; an exception ends the kernel with a crash report.
+ * What happens on a trap: #NM is lazy FPU switching; any other CPU
+ * exception ends the kernel with a crash report; an interrupt goes to the
+ * handler kernel/irq.c routes it to, and may switch threads on the way out.
  */
 #include "arch/x86_64/trap.h"
 
@@ -10,18 +10,15 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/vectors.h"
 #include "kernel/irq.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sections.h"
 #include "kernel/shutdown.h"
 #include "kernel/stack.h"
 #include "sched/sched.h"
-
-#define VEC_DEVICE_NOT_AVAILABLE 7
-#define VEC_DOUBLE_FAULT 8
-#define VEC_PAGE_FAULT 14
-#define EXCEPTION_VECTORS 32
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE (1u << 1)
@@ -29,10 +26,7 @@
 #define PF_RESERVED (1u << 3)
 #define PF_FETCH (1u << 4)
 
-extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
-extern const char __data_start[], __kernel_end[];
-
-static const char *const exception_names[EXCEPTION_VECTORS] = {
+static const char *const exception_names[VEC_EXCEPTIONS] = {
 	[0] = "divide error (#DE)",
 	[1] = "debug (#DB)",
 	[2] = "non-maskable interrupt (NMI)",
@@ -63,10 +57,11 @@ static struct {
 	uint64_t stray, spurious;
 } trap_stats;
 
-void trap_init(void)
+int trap_init(void)
 {
 	gdt_init();
 	idt_init();
+	return 0;
 }
 
 /* What lies at addr, for a page fault report. */
@@ -152,9 +147,9 @@ void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector == VEC_DEVICE_NOT_AVAILABLE && fpu_trap())
 		return;
-	if (f->vector < EXCEPTION_VECTORS)
+	if (f->vector < VEC_EXCEPTIONS)
 		crash(f);
-	if (f->vector == LAPIC_SPURIOUS_VECTOR) {
+	if (f->vector == VEC_LAPIC_SPURIOUS) {
 		trap_stats.spurious++; /* no EOI for a spurious interrupt */
 		return;
 	}
@@ -165,4 +160,11 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	lapic_eoi();
 	sched_irq_exit();
+}
+
+void trap_report(void)
+{
+	if (trap_stats.stray || trap_stats.spurious)
+		pr_warn("trap: %lu stray and %lu spurious interrupts",
+			(unsigned long)trap_stats.stray, (unsigned long)trap_stats.spurious);
 }

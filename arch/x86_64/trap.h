@@ -16,10 +16,13 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-/* Loads the kernel's GDT (with the TSS and IST stacks) and the IDT. */
-void trap_init(void);
+/* Loads the kernel's GDT (with the TSS and IST stacks) and the IDT. 0. */
+int trap_init(void);
 
 /* Called by entry.asm with interrupts off. */
 void trap_dispatch(struct trap_frame *f);
+
+/* Warns of stray and spurious interrupts seen so far (for the exit report). */
+void trap_report(void);
 
 #endif

@@ -11,10 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <assert.h>
+
+#include "kernel/irq.h"
 #include "kernel/page.h"
 #include "sched/sched.h"
 
 static int grow(struct heap *h, size_t need);
+static void release(struct heap *h, void *mem, size_t size);
+
+static const struct heap_ops page_source = {
+	.grow = grow,
+	.release = release,
+	.granule = PAGE_SIZE,
+};
 
 static struct {
 	struct heap heap;
@@ -24,7 +34,7 @@ static struct {
 static struct heap *heap_get(void)
 {
 	if (!malloc_state.ready) {
-		heap_init(&malloc_state.heap, grow);
+		heap_init(&malloc_state.heap, &page_source);
 		malloc_state.ready = 1;
 	}
 	return &malloc_state.heap;
@@ -44,10 +54,18 @@ static int grow(struct heap *h, size_t need)
 	return heap_add_pool(h, mem, want * PAGE_SIZE);
 }
 
+/* Called from inside heap_free(), preemption off. */
+static void release(struct heap *h, void *mem, size_t size)
+{
+	(void)h;
+	page_free(mem, size / PAGE_SIZE);
+}
+
 static void *alloc(size_t size, size_t align, const void *caller)
 {
 	void *p;
 
+	assert(!irq_in_handler());
 	sched_preempt_disable();
 	p = heap_alloc(heap_get(), size, align, caller);
 	sched_preempt_enable();
@@ -102,6 +120,7 @@ void free(void *p)
 {
 	if (!p)
 		return;
+	assert(!irq_in_handler());
 	sched_preempt_disable();
 	heap_free(heap_get(), p, __builtin_return_address(0));
 	sched_preempt_enable();

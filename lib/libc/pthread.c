@@ -103,10 +103,7 @@ int pthread_equal(pthread_t a, pthread_t b)
 
 int pthread_setname_np(pthread_t t, const char *name)
 {
-	if (strlen(name) >= sizeof(t->name))
-		return ERANGE;
-	strcpy(t->name, name);
-	return 0;
+	return -thread_set_name(t, name);
 }
 
 int pthread_mutexattr_init(pthread_mutexattr_t *a)
@@ -139,7 +136,7 @@ int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 
 int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-	return MUTEX(m)->owner ? EBUSY : 0;
+	return mutex_is_locked(MUTEX(m)) ? EBUSY : 0;
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m)
@@ -193,7 +190,7 @@ int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
 
 int pthread_cond_destroy(pthread_cond_t *c)
 {
-	return list_empty(&COND(c)->waiters.waiters) ? 0 : EBUSY;
+	return waitq_empty(&COND(c)->waiters) ? 0 : EBUSY;
 }
 
 int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)

@@ -23,7 +23,7 @@ int sem_init(sem_t *s, int pshared, unsigned value)
 
 int sem_destroy(sem_t *s)
 {
-	return list_empty(&SEM(s)->waiters.waiters) ? 0 : (errno = EBUSY, -1);
+	return waitq_empty(&SEM(s)->waiters) ? 0 : (errno = EBUSY, -1);
 }
 
 int sem_wait(sem_t *s)

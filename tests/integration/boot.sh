@@ -54,8 +54,21 @@ check "run.sh --dry-run: --accel tcg gives TCG" grep -q -- '-accel tcg' "$out/dr
 "$root/run.sh" --accel bogus hello >/dev/null 2>"$out/bad-accel.stderr"
 check "run.sh: a bad --accel is refused with status 125" test $? = 125
 check "run.sh: ... and a message" grep -q "takes auto, kvm or tcg" "$out/bad-accel.stderr"
+for m in 0 1; do
+	"$root/run.sh" --no-build -m "$m" hello >/dev/null 2>"$out/mem-$m.stderr"
+	check "run.sh: -m $m is refused with status 125" test $? = 125
+	check "run.sh: ... and says why" grep -q "Ceres needs at least 2 MiB" "$out/mem-$m.stderr"
+done
+
+# Ceres runs on one CPU, and says so when the machine has more.
+boot smp hello --smp 2
+expect_status smp 0
+expect_serial smp 'W: boot: this machine has 2 CPUs; Ceres uses CPU 0 only' "a second CPU is named as unused"
+boot smp1 hello
+expect_no_serial smp1 'CPUs; Ceres uses' "one CPU: nothing to say"
 
 # libc pieces the host tests cannot reach, checked in the guest.
 boot libctest libctest
 expect_status libctest 0
 grep -E '^(not )?ok - ' "$out/libctest.serial" | sed 's/^\(not \)\?ok - /&libctest: /'
+check "libctest: ran all its checks" grep -q '^libctest: 0 failed' "$out/libctest.serial"

@@ -34,7 +34,7 @@ check "gdb: prints argc" grep -qx '\$1 = 3' "$out/gdb.out"
 check "gdb: reads argv" grep -qE '^\$2 = 0x[0-9a-f]+ (<[^>]*> )?"a"$' "$out/gdb.out"
 check "gdb: no register-size mismatch" bash -c "! grep -q \"'g' packet reply is too long\" '$out/gdb.out'"
 
-debug gdb-threads schedtest '-- 2000 fairness' \
+debug gdb-threads schedtest '-- fairness' \
 	"ceres-attach $root/build/schedtest/ceres.elf @PORT@" 'hbreak spinner' \
 	continue continue continue ceres-threads
 check "gdb: ceres-threads shows the sleeping main thread" \

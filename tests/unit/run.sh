@@ -12,10 +12,13 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # The modules each suite tests, besides the fakes (space-separated).
 declare -A module=(
-	[params]=kernel/params.c
+	[params]="kernel/params.c kernel/cmdline.c"
 	[format]=lib/libc/format.c
 	[bootinfo]=kernel/bootinfo.c
-	[heap]=kernel/heap.c
+	[heap]="kernel/heap.c kernel/sfit.c"
+	[page_runs]="kernel/page_runs.c kernel/sfit.c"
+	[calib]=kernel/calib.c
+	[wallclock]=kernel/wallclock.c
 	[sched]="sched/runq.c sched/timerq.c"
 )
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined
@@ -51,6 +54,10 @@ for src in tests/unit/test_*.c; do
 	elif ((status != 0)); then
 		echo "run.sh: $bin ended with status $status" >&2
 		echo "not ok - $file: ran to completion"
+		failed=1
+	elif ! grep -qE '^(not )?ok - ' "$bin.out"; then
+		echo "run.sh: $bin ran no case at all" >&2
+		echo "not ok - $file: has cases"
 		failed=1
 	fi
 done

@@ -8,6 +8,8 @@
 #define CHECK_SUITE "params"
 #include "tests/unit/check.h"
 
+#include <errno.h>
+
 #include "kernel/params.h"
 #include "tests/unit/fake_kernel.h"
 
@@ -37,7 +39,7 @@ static int colour_set(const struct param *p, const char *val)
 			return 0;
 		}
 	}
-	return -1;
+	return -EINVAL;
 }
 
 static void colour_show(const struct param *p, char *buf, size_t size)
@@ -574,16 +576,16 @@ TEST(set_and_show_helpers)
 
 	CHECK_EQ(param_set_int(&pi, "-5"), 0);
 	CHECK_EQ(i, -5);
-	CHECK_EQ(param_set_int(&pi, "6"), -1);
-	CHECK_EQ(param_set_int(&pi, "1.5"), -1);
+	CHECK_EQ(param_set_int(&pi, "6"), -EINVAL);
+	CHECK_EQ(param_set_int(&pi, "1.5"), -EINVAL);
 	CHECK_EQ(i, -5);
 	param_show_int(&pi, buf, sizeof(buf));
 	CHECK_STREQ(buf, "-5");
 
 	CHECK_EQ(param_set_bool(&pb, "on"), 0);
 	CHECK(b);
-	CHECK_EQ(param_set_bool(&pb, "ON"), -1);
-	CHECK_EQ(param_set_bool(&pb, ""), -1);
+	CHECK_EQ(param_set_bool(&pb, "ON"), -EINVAL);
+	CHECK_EQ(param_set_bool(&pb, ""), -EINVAL);
 	CHECK(b);
 	param_show_bool(&pb, buf, sizeof(buf));
 	CHECK_STREQ(buf, "1");

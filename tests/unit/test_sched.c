@@ -1,7 +1,7 @@
 /*
- * The scheduler's pure parts: the run queue and its preemption rule, and the
- * sleep queue, driven by a fake clock in a small simulation of the kernel's
- * round robin.
+ * The scheduler's pure parts: the run queue, its preemption rule and its
+ * timer plan, and the sleep queue. tests/unit/test_scheduler.c runs the
+ * scheduler itself.
  */
 #define CHECK_SUITE "sched"
 #include "tests/unit/check.h"
@@ -70,20 +70,85 @@ TEST(preempt_rule)
 	CHECK(runq_should_preempt(&q, 1 * MS, 10 * MS, true));	 /* idle gives way at once */
 }
 
-TEST(next_deadline)
+/* runq_timer_plan against a table: each row, its inputs and the deadline to arm. */
+TEST(timer_plan_table)
 {
-	struct runq q;
-	struct fake_thread t;
+	enum { NONE = 0, OTHER = 1 }; /* who else is runnable */
+	const uint64_t OFF = UINT64_MAX, now = 100 * MS, retry = now + RUNQ_PREEMPT_RETRY_NS;
+	static const struct {
+		const char *what;
+		int others;
+		struct runq_timer_in in;
+		uint64_t want;
+	} rows[] = {
+		{ "alone, nobody sleeps: no timer",
+		  NONE,
+		  { now, now + 10 * MS, UINT64_MAX, UINT64_MAX, false, false, false },
+		  UINT64_MAX },
+		{ "alone, a sleeper: its deadline",
+		  NONE,
+		  { now, now + 10 * MS, now + 50 * MS, UINT64_MAX, false, false, false },
+		  now + 50 * MS },
+		{ "others runnable: the slice end",
+		  OTHER,
+		  { now, now + 10 * MS, now + 50 * MS, UINT64_MAX, false, false, false },
+		  now + 10 * MS },
+		{ "a sleeper before the slice end: the sleeper",
+		  OTHER,
+		  { now, now + 10 * MS, now + 5 * MS, UINT64_MAX, false, false, false },
+		  now + 5 * MS },
+		{ "idle has no slice",
+		  OTHER,
+		  { now, now + 10 * MS, UINT64_MAX, UINT64_MAX, true, false, false },
+		  UINT64_MAX },
+		{ "idle, a sleeper: the sleeper",
+		  OTHER,
+		  { now, now + 10 * MS, now + 7 * MS, UINT64_MAX, true, false, false },
+		  now + 7 * MS },
+		{ "an earlier deadline armed stays",
+		  OTHER,
+		  { now, now + 10 * MS, now + 50 * MS, now + 2 * MS, false, false, false },
+		  now + 2 * MS },
+		{ "a later one armed is brought forward",
+		  OTHER,
+		  { now, now + 10 * MS, now + 50 * MS, now + 30 * MS, false, false, false },
+		  now + 10 * MS },
+		{ "a switch due, preemption on: no slice timer",
+		  OTHER,
+		  { now, now + 10 * MS, UINT64_MAX, UINT64_MAX, false, true, false },
+		  UINT64_MAX },
+		{ "a switch due, preemption on, a sleeper: the sleeper",
+		  OTHER,
+		  { now, now + 10 * MS, now + 40 * MS, UINT64_MAX, false, true, false },
+		  now + 40 * MS },
+		{ "a switch due, preemption off: a retry soon",
+		  OTHER,
+		  { now, now + 10 * MS, UINT64_MAX, UINT64_MAX, false, true, true },
+		  retry },
+		{ "a switch due, preemption off, a sleeper sooner: the sleeper",
+		  OTHER,
+		  { now, now + 10 * MS, now + 1000, UINT64_MAX, false, true, true },
+		  now + 1000 },
+		{ "preemption off, no switch due: the slice end",
+		  OTHER,
+		  { now, now + 10 * MS, UINT64_MAX, UINT64_MAX, false, false, true },
+		  now + 10 * MS },
+		{ "a slice already over: at once",
+		  OTHER,
+		  { now, now - MS, UINT64_MAX, OFF, false, false, false },
+		  now - MS },
+	};
 
-	runq_init(&q);
-	/* Nobody else runnable: no slice timer, only sleepers (or nothing). */
-	CHECK_EQ(runq_next_deadline(&q, 10 * MS, false, UINT64_MAX), UINT64_MAX);
-	CHECK_EQ(runq_next_deadline(&q, 10 * MS, false, 50 * MS), 50 * MS);
-	runq_add(&q, &t.link);
-	CHECK_EQ(runq_next_deadline(&q, 10 * MS, false, 50 * MS), 10 * MS);
-	CHECK_EQ(runq_next_deadline(&q, 10 * MS, false, 5 * MS), 5 * MS);
-	/* The idle thread has no slice. */
-	CHECK_EQ(runq_next_deadline(&q, 10 * MS, true, UINT64_MAX), UINT64_MAX);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct runq q;
+		struct fake_thread t;
+
+		runq_init(&q);
+		if (rows[i].others)
+			runq_add(&q, &t.link);
+		CHECK_CONTEXT("%s", rows[i].what);
+		CHECK_EQ(runq_timer_plan(&q, &rows[i].in), rows[i].want);
+	}
 }
 
 TEST(timerq_orders_by_deadline_ties_fifo)
@@ -128,66 +193,4 @@ TEST(timerq_remove_and_reinsert)
 	CHECK(timerq_pop_expired(&q, 8) == &b.timer);
 	CHECK(timerq_pop_expired(&q, 8) == NULL);
 	CHECK(timerq_pop_expired(&q, 9) == &a.timer);
-}
-
-/*
- * The kernel's loop in miniature: a fake clock that jumps to the next timer
- * deadline, threads that either spin or sleep a fixed time, round robin
- * with 10 ms slices. CPU-bound threads must share equally; sleepers must
- * wake at their deadline, never before.
- */
-TEST(simulated_round_robin)
-{
-	enum { SPIN = 4, SLEEPERS = 2 };
-	struct runq q;
-	struct timerq sleepq;
-	struct fake_thread spin[SPIN], sleeper[SLEEPERS];
-	struct fake_thread *running = NULL;
-	uint64_t now = 0, slice_end = 0, woke_late_max = 0;
-	const uint64_t slice = 10 * MS, nap = 7 * MS, end = 2000 * MS;
-	int early = 0;
-
-	runq_init(&q);
-	timerq_init(&sleepq);
-	for (int i = 0; i < SPIN; i++) {
-		spin[i] = (struct fake_thread){ .id = i };
-		runq_add(&q, &spin[i].link);
-	}
-	for (int i = 0; i < SLEEPERS; i++) {
-		sleeper[i] = (struct fake_thread){ .id = 100 + i };
-		timerq_add(&sleepq, &sleeper[i].timer, nap * (uint64_t)(i + 1));
-	}
-	while (now < end) {
-		uint64_t next;
-		struct timerq_entry *e;
-
-		if (!running) {
-			running = thread_of(runq_take(&q));
-			slice_end = now + slice;
-		}
-		next = runq_next_deadline(&q, slice_end, false, timerq_next(&sleepq));
-		if (next == UINT64_MAX || next > end)
-			next = end;
-		if (running)
-			running->ran += next - now;
-		now = next;
-		while ((e = timerq_pop_expired(&sleepq, now))) {
-			struct fake_thread *t = container_of(e, struct fake_thread, timer);
-			early += now < e->deadline;
-			if (now - e->deadline > woke_late_max)
-				woke_late_max = now - e->deadline;
-			/* A sleeper runs for no time and sleeps again. */
-			timerq_add(&sleepq, &t->timer, now + nap);
-		}
-		if (running && runq_should_preempt(&q, now, slice_end, false)) {
-			runq_add(&q, &running->link);
-			running = NULL;
-		}
-	}
-	for (int i = 0; i < SPIN; i++) {
-		CHECK_CONTEXT("spinner %d ran %llu ms", i, (unsigned long long)(spin[i].ran / MS));
-		CHECK(spin[i].ran >= 490 * MS && spin[i].ran <= 510 * MS);
-	}
-	CHECK_EQ(early, 0);
-	CHECK_EQ(woke_late_max, 0);
 }

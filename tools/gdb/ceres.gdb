@@ -40,8 +40,10 @@ end
 # that is not running (from the registers its last switch saved: see
 # struct switch_frame in arch/x86_64/switch.h).
 define ceres-threads
-	set $t = sched_state.all
-	while $t
+	set $c_off = (unsigned long)&((struct thread *)0)->all
+	set $c_link = sched_state.all.next
+	while $c_link != &sched_state.all
+		set $t = (struct thread *)((char *)$c_link - $c_off)
 		printf "thread %lu '%s' ", $t->id, $t->name
 		output $t->state
 		printf ", %lu ms of CPU\n", $t->runtime_ns / 1000000
@@ -62,7 +64,7 @@ define ceres-threads
 				set $c_depth = $c_depth + 1
 			end
 		end
-		set $t = $t->all_next
+		set $c_link = $c_link->next
 	end
 end
 

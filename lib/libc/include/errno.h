@@ -4,6 +4,7 @@
 /* The values are Linux's, so that application code built for Linux agrees. */
 #define EPERM 1
 #define ENOENT 2
+#define E2BIG 7
 #define EINTR 4
 #define EIO 5
 #define EBADF 9
@@ -29,6 +30,7 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ETIMEDOUT 110
+#define EALREADY 114
 
 extern __thread int errno;
 

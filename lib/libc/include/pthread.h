@@ -13,7 +13,7 @@ typedef struct {
 } pthread_attr_t;
 
 typedef struct {
-	void *opaque[3];
+	void *opaque[4];
 } pthread_mutex_t;
 
 typedef struct {
@@ -21,7 +21,7 @@ typedef struct {
 } pthread_mutexattr_t;
 
 typedef struct {
-	void *opaque[2];
+	void *opaque[3];
 	clockid_t clock;
 } pthread_cond_t;
 

@@ -4,7 +4,7 @@
 #include <time.h>
 
 typedef struct {
-	void *opaque[3];
+	void *opaque[4];
 } sem_t;
 
 int sem_init(sem_t *s, int pshared, unsigned value);

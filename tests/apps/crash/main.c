@@ -9,8 +9,11 @@
  *   text    write into the kernel's code   (page fault, status 121)
  *   nx      run code in a data page        (page fault, status 121)
  *   stack   recurse until the stack ends   (guard page, status 121)
+ *   bigframe  a 100 KiB frame on a thread's 64 KiB stack, stepping past
+ *             its guard page in one go (guard page, status 121)
  */
 #include <assert.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +81,25 @@ __attribute__((noinline)) static int crash_stack(int depth)
 	return crash_stack(depth + 1) + pad[0];
 }
 
+/*
+ * Built with -fstack-clash-protection, the frame is probed a page at a time
+ * and the first probe lands in the guard; without, the writes land in
+ * whatever lies below the stack.
+ */
+__attribute__((noinline)) static int crash_bigframe(int x)
+{
+	volatile char big[100 * 1024];
+
+	big[0] = (char)x;
+	big[sizeof(big) - 1] = (char)x;
+	return big[x];
+}
+
+static void *bigframe_thread(void *arg)
+{
+	return (void *)(intptr_t)crash_bigframe((int)(intptr_t)arg);
+}
+
 int main(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "";
@@ -99,6 +121,12 @@ int main(int argc, char **argv)
 		crash_nx();
 	else if (!strcmp(how, "stack"))
 		printf("%d\n", crash_stack(0));
+	else if (!strcmp(how, "bigframe")) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, bigframe_thread, (void *)(intptr_t)1);
+		pthread_join(t, NULL);
+	}
 	printf("crash: unknown or survived '%s'\n", how);
 	return 1;
 }

@@ -1,10 +1,16 @@
 /*
  * Guest tests of the memory layers: page allocator, page tables, stacks and
  * the heap, inside the real kernel. Prints "ok - ..." or "not ok - ..." per
- * check and exits with the number of failures. Expects a small machine
- * (run.sh -m 48) so that exhausting the heap is quick.
+ * check and exits with the number of failures. With no argument it runs
+ * the basic set, which expects a small machine (run.sh -m 48) so that
+ * exhausting memory is quick; the others are named, with the machine
+ * tests/integration/memory.sh gives them:
+ *   threads        as many threads as memory holds, alive at once (-m 128)
+ *   blocks MIB N   at least N blocks of MIB MiB fit at once
  */
 #include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +20,7 @@
 #include "kernel/page.h"
 #include "kernel/stack.h"
 #include "lib/libc/malloc.h"
+#include "sched/sched.h"
 
 static int failures;
 
@@ -206,16 +213,190 @@ static void test_heap_exhaustion(void)
 	free(p);
 }
 
-int main(void)
+static void *idle_thread(void *arg)
 {
-	test_page_tables();
-	test_device_mapping();
-	test_pages();
-	test_stacks();
-	test_heap_basics();
-	test_heap_misuse();
-	test_heap_stress();
-	test_heap_exhaustion();
+	return arg;
+}
+
+/*
+ * 4 KiB blocks until the heap runs dry (the page allocator is then empty),
+ * then all freed: the pages go back to the page allocator, and a thread
+ * can be made again. Before, the heap kept every page it ever grew by.
+ */
+static void test_heap_gives_back(void)
+{
+	enum { MAX = 1 << 16 };
+	static void *block[MAX];
+	struct page_stats before, full, after;
+	struct heap_stats heap;
+	pthread_t t;
+	int n = 0;
+
+	page_stats(&before);
+	while (n < MAX && (block[n] = malloc(4096)))
+		n++;
+	page_stats(&full);
+	while (n)
+		free(block[--n]);
+	page_stats(&after);
+	malloc_stats(&heap);
+	printf("# 4 KiB blocks: %lu KiB of pages free before, %lu full, %lu after freeing; "
+	       "heap pools %lu KiB\n",
+	       (unsigned long)(before.free >> 10), (unsigned long)(full.free >> 10),
+	       (unsigned long)(after.free >> 10), (unsigned long)(heap.pool_bytes >> 10));
+	check(full.free < 64 * 1024, "heap: 4 KiB blocks take every page");
+	/* The heap may keep some for reuse (HEAP_TRIM_MIN, doubled by earlier tests). */
+	check(after.free >= before.free - (before.free - full.free) / 10,
+	      "heap: freeing them gives 90% of the pages back to the page allocator");
+	check(pthread_create(&t, NULL, idle_thread, NULL) == 0 && pthread_join(t, NULL) == 0,
+	      "heap: a thread can be created after that");
+}
+
+/*
+ * A stack's guard page may need a 2 MiB page split, which needs a page for
+ * the table. With no page left for it, stack_alloc must fail (and give its
+ * pages back), never hand out a stack whose guard is still mapped.
+ */
+static void test_guard_needs_a_table(void)
+{
+	enum { RUNS = 64, STACK_PAGES = 18 };
+	static struct {
+		char *p;
+		size_t n;
+	} run[RUNS];
+	struct page_stats st;
+	int nruns = 0;
+	char *huge = NULL;
+	struct stack *s;
+
+	/* Every page, in runs as long as they come. */
+	for (size_t n = 1 << 20; n && nruns < RUNS;) {
+		char *p = page_alloc(n);
+
+		if (!p) {
+			n /= 2;
+			continue;
+		}
+		run[nruns].p = p, run[nruns++].n = n;
+	}
+	/* A 2 MiB page that is ours and still mapped whole. */
+	for (int i = 0; i < nruns && !huge; i++) {
+		uintptr_t a = ((uintptr_t)run[i].p + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1);
+
+		if (a + (2 << 20) <= (uintptr_t)run[i].p + run[i].n * PAGE_SIZE &&
+		    paging_query(a) & PAGING_HUGE)
+			huge = (char *)a;
+	}
+	page_stats(&st);
+	check(huge && st.free == 0, "stacks: memory used up, and a 2 MiB page found");
+	if (huge) {
+		page_free(huge, STACK_PAGES); /* the only free pages: the stack's own */
+		s = stack_alloc(STACK_PAGES * PAGE_SIZE - PAGE_SIZE - 64, "test");
+		page_stats(&st);
+		check(!s, "stacks: no page for the split: stack_alloc fails");
+		check(st.free == STACK_PAGES * PAGE_SIZE, "stacks: ... and gives its pages back");
+		check(paging_query((uintptr_t)huge) & PAGING_HUGE,
+		      "stacks: ... and the 2 MiB page stays as it was");
+		if (s)
+			stack_free(s);
+		for (int i = 0; i < nruns; i++) {
+			char *p = run[i].p;
+			size_t n = run[i].n;
+
+			if (huge >= p &&
+			    huge < p + n * PAGE_SIZE) { /* around the freed stack pages */
+				if (huge > p)
+					page_free(p, (size_t)(huge - p) / PAGE_SIZE);
+				p = huge + STACK_PAGES * PAGE_SIZE;
+				n -= (size_t)(p - run[i].p) / PAGE_SIZE;
+			}
+			if (n)
+				page_free(p, n);
+		}
+	} else {
+		for (int i = 0; i < nruns; i++)
+			page_free(run[i].p, run[i].n);
+	}
+}
+
+static sem_t hold;
+
+static void *held_thread(void *arg)
+{
+	sem_wait(&hold);
+	return arg;
+}
+
+/*
+ * Threads alive at once until memory runs out. A default stack is 64 KiB,
+ * 18 pages with its guard; a buddy allocator gave each a 32-page block and
+ * stranded the rest: 1003 threads with 43% of 128 MiB still free.
+ */
+static void test_threads(void)
+{
+	enum { MAX = 8192 };
+	static pthread_t t[MAX];
+	struct page_stats st;
+	int n = 0;
+
+	sem_init(&hold, 0, 0);
+	while (n < MAX && pthread_create(&t[n], NULL, held_thread, NULL) == 0)
+		n++;
+	page_stats(&st);
+	printf("# %d threads alive at once; %lu KiB of %lu free then\n", n,
+	       (unsigned long)(st.free >> 10), (unsigned long)(st.total >> 10));
+	check(n > 1003, "threads: more than 1003 threads fit in 128 MiB");
+	check(st.free < st.total / 20, "threads: ... and less than 5% of RAM is left over");
+	for (int i = 0; i < n; i++)
+		sem_post(&hold);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	check(pthread_create(&t[0], NULL, idle_thread, NULL) == 0 && pthread_join(t[0], NULL) == 0,
+	      "threads: all joined, threads can be made again");
+}
+
+/* Blocks of mib MiB until none fits; at least want must. */
+static void test_blocks(size_t mib, int want)
+{
+	enum { MAX = 4096 };
+	static void *block[MAX];
+	struct page_stats st;
+	int n = 0;
+	char what[96];
+
+	while (n < MAX && (block[n] = malloc(mib << 20)))
+		n++;
+	page_stats(&st);
+	printf("# %d blocks of %zu MiB; %lu KiB of %lu free then\n", n, mib,
+	       (unsigned long)(st.free >> 10), (unsigned long)(st.total >> 10));
+	snprintf(what, sizeof(what), "blocks: at least %d blocks of %zu MiB fit", want, mib);
+	check(n >= want, what);
+	while (n)
+		free(block[--n]);
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(only, "threads")) {
+		test_threads();
+	} else if (!strcmp(only, "blocks") && argc > 3) {
+		test_blocks(strtoul(argv[2], NULL, 10), atoi(argv[3]));
+	} else if (!*only) {
+		test_page_tables();
+		test_device_mapping();
+		test_pages();
+		test_stacks();
+		test_heap_basics();
+		test_heap_misuse();
+		test_heap_stress();
+		test_heap_exhaustion();
+		test_heap_gives_back();
+		test_guard_needs_a_table();
+	} else {
+		check(0, "memtest: the test asked for exists");
+	}
 	printf("memtest: %d failed\n", failures);
 	return failures;
 }

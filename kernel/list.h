@@ -1,6 +1,6 @@
 /* Intrusive doubly linked lists: a list_head inside each member. */
-#ifndef SCHED_LIST_H
-#define SCHED_LIST_H
+#ifndef KERNEL_LIST_H
+#define KERNEL_LIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
