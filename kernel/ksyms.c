@@ -3,12 +3,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "kernel/sections.h"
+
 /* Defined by the generated ksyms.S, sorted by address. */
 extern const uint64_t ksyms_count;
 extern const uint64_t ksyms_addr[];
 extern const uint32_t ksyms_name_off[];
 extern const char ksyms_names[];
-extern const char __text_start[], __text_end[];
 
 const char *ksyms_lookup(uintptr_t addr, uintptr_t *offset)
 {

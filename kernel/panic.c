@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "arch/x86_64/arch.h"
 #include "kernel/ksyms.h"
@@ -44,21 +43,15 @@ static void print_frame(int i, uintptr_t addr, int is_return)
 		pr_crit("  #%-2d %#018lx ?", i, (unsigned long)addr);
 }
 
-#define X86_CALL_REL32 0xE8
-#define CALL_REL32_LEN 5
-
 /* Is ret the return address of a direct call to the function holding rip? */
 static bool returns_from_call_to(uintptr_t ret, uintptr_t rip)
 {
 	uintptr_t off, ret_off;
-	int32_t rel;
 
-	if (!ksyms_lookup(rip, &off) || !ksyms_lookup(ret - CALL_REL32_LEN, &ret_off))
+	/* Both in kernel text: the bytes before ret are mapped. */
+	if (!ksyms_lookup(rip, &off) || !ksyms_lookup(ret - X86_CALL_REL32_LEN, &ret_off))
 		return false;
-	if (*(const uint8_t *)(ret - CALL_REL32_LEN) != X86_CALL_REL32)
-		return false;
-	memcpy(&rel, (const void *)(ret - sizeof(rel)), sizeof(rel));
-	return ret + (uintptr_t)(intptr_t)rel == rip - off;
+	return arch_call_target(ret) == rip - off;
 }
 
 /*

@@ -212,4 +212,21 @@ static inline uintptr_t read_frame_pointer(void)
 	return (uintptr_t)__builtin_frame_address(0);
 }
 
+#define X86_CALL_REL32 0xE8 /* call rel32: the opcode, then a 4-byte displacement */
+#define X86_CALL_REL32_LEN 5
+
+/*
+ * If ret is the return address of a direct call (call rel32), the call's
+ * target; else 0. The caller makes sure the 5 bytes before ret are mapped.
+ */
+static inline uintptr_t arch_call_target(uintptr_t ret)
+{
+	int32_t rel;
+
+	if (*(const uint8_t *)(ret - X86_CALL_REL32_LEN) != X86_CALL_REL32)
+		return 0;
+	__builtin_memcpy(&rel, (const void *)(ret - sizeof(rel)), sizeof(rel));
+	return ret + (uintptr_t)(intptr_t)rel;
+}
+
 #endif

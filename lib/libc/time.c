@@ -60,7 +60,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 
 unsigned sleep(unsigned seconds)
 {
-	thread_sleep_ns((uint64_t)seconds * NS_PER_SEC);
+	thread_sleep_ns((uint64_t)seconds * NSEC_PER_SEC);
 	return 0;
 }
 
@@ -72,7 +72,7 @@ int usleep(unsigned long usec)
 
 time_t time(time_t *t)
 {
-	time_t now = (time_t)(clock_realtime_ns() / NS_PER_SEC);
+	time_t now = (time_t)(clock_realtime_ns() / NSEC_PER_SEC);
 
 	if (t)
 		*t = now;

@@ -8,11 +8,9 @@
 
 #include "kernel/time.h"
 
-#define NS_PER_SEC 1000000000ULL
-
 static inline bool timespec_valid(const struct timespec *ts)
 {
-	return ts && ts->tv_sec >= 0 && ts->tv_nsec >= 0 && (uint64_t)ts->tv_nsec < NS_PER_SEC;
+	return ts && ts->tv_sec >= 0 && ts->tv_nsec >= 0 && (uint64_t)ts->tv_nsec < NSEC_PER_SEC;
 }
 
 /* Saturates at UINT64_MAX (some 584 years): nobody waits that long. */
@@ -20,7 +18,7 @@ static inline uint64_t timespec_to_ns(const struct timespec *ts)
 {
 	uint64_t ns;
 
-	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NS_PER_SEC, &ns) ||
+	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC_PER_SEC, &ns) ||
 	    __builtin_add_overflow(ns, (uint64_t)ts->tv_nsec, &ns))
 		return UINT64_MAX;
 	return ns;
@@ -33,7 +31,7 @@ static inline uint64_t ns_add_saturating(uint64_t a, uint64_t b)
 
 static inline struct timespec timespec_from_ns(uint64_t ns)
 {
-	return (struct timespec){ (time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC) };
+	return (struct timespec){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
 }
 
 /*

@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "arch/x86_64/paging.h"
+#include "boot/boot.h"
 #include "kernel/page.h"
+#include "kernel/sections.h"
 #include "kernel/stack.h"
 #include "lib/libc/malloc.h"
 #include "sched/sched.h"
@@ -30,8 +32,6 @@ static void check(int ok, const char *what)
 	failures += !ok;
 }
 
-extern const char __text_start[], __rodata_start[], __data_start[];
-extern char boot_stack_bottom[];
 
 static void test_page_tables(void)
 {
