@@ -2,7 +2,8 @@
 # Builds the Linux guest baseline (docs/benchmarks.md): Debian's kernel and
 # an initramfs with busybox-static and the benchmark programs linked
 # statically. Its /init runs every benchmark with the given repetitions,
-# prints their RESULT lines on the console, and powers off.
+# prints their RESULT lines on the console, and powers off. A second
+# initramfs, boot.cpio.gz, only powers off: the boot benchmark's baseline.
 # Usage: bench/linux-guest.sh OUTDIR REPS BENCH...
 set -eu
 out=$1
@@ -51,3 +52,11 @@ done
 } >"$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+
+boot=$out/bootroot
+rm -rf "$boot"
+mkdir -p "$boot/bin"
+cp "$root/bin/busybox" "$boot/bin/busybox"
+printf '#!/bin/busybox sh\n/bin/busybox poweroff -f\n' >"$boot/init"
+chmod +x "$boot/init"
+(cd "$boot" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/boot.cpio.gz"

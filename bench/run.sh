@@ -42,6 +42,8 @@ echo "bench: all of them in the Linux guest" >&2
 	--append "console=ttyS0 quiet panic=-1" </dev/null >/dev/null 2>&1
 grep -q BENCH-DONE "$out/linux.log" || echo "bench: the Linux guest did not finish (see $out/linux.log)" >&2
 collect linux "$out/linux.log"
+echo "bench: boot times" >&2
+bench/boot.sh "$out/boot" "$reps" "$out/linux/vmlinuz" "$out/linux/boot.cpio.gz" >"$out/boot.txt"
 for b in "${benches[@]}"; do
 	echo "bench: $b natively (for reference)" >&2
 	"$out/linux/rootfs/bin/$b" "$reps" >"$out/native-$b.log"
@@ -83,6 +85,40 @@ END {
 	awk -F'\t' 'NR > 1 {
 		verdict = $6 == "-" ? "-" : ($5 + 0 >= $6 ? ">= " $6 " met" : ">= " $6 " NOT met")
 		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, verdict }' "$out/results.tsv"
+	echo
+	echo "## Boot"
+	echo
+	echo "Wall time of whole runs (QEMU start to exit) and the kernel's own time to main(), medians."
+	echo "The floor is a kernel that exits at its first instruction; the Linux guest's /init powers off."
+	echo
+	awk '
+	function median(key,   n, i, j, t, v) {
+		n = split(vals[key], v, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		return n ? (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) : 0
+	}
+	$1 == "BOOT" { vals[$2] = vals[$2] " " $3 }
+	$1 == "PHASE" { vals["phase " $2] = vals["phase " $2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 } }
+	END {
+		f = median("floor_run_ms"); h = median("hello_run_ms"); q = median("hello_quiet_run_ms")
+		l = median("linux_run_ms"); mu = median("main_us"); mq = median("main_quiet_us")
+		print "| metric | median | against the floor | target |"
+		print "|---|---:|---:|---|"
+		printf "| VMM floor run | %.1f ms | 1.00x | |\n", f
+		printf "| hello run | %.1f ms | %.2fx | <= 1.15x: %s |\n", h, h / f, h / f <= 1.15 ? "met" : "NOT met"
+		printf "| hello run, loglevel=crit | %.1f ms | %.2fx | |\n", q, q / f
+		printf "| Linux guest run | %.1f ms | %.2fx | |\n", l, l / f
+		printf "| main() reached | %d us | | |\n", mu
+		printf "| main() reached, loglevel=crit | %d us | | <= 5000 us: %s |\n", mq, mq <= 5000 ? "met" : "NOT met"
+		print ""
+		print "Boot steps of the quiet hello (boot.times), medians:"
+		print ""
+		print "| step | us |"
+		print "|---|---:|"
+		for (i = 1; i <= m; i++)
+			printf "| %s | %d |\n", order[i], median("phase " order[i])
+	}' "$out/boot.txt"
 } >"$out/results.md"
 
 # A bar per metric: the ratio, with the line at 1 (parity).

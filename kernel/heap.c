@@ -68,11 +68,6 @@ static struct heap_block *next_block(struct heap_block *b)
 	return (struct heap_block *)((char *)payload(b) + bsize(b));
 }
 
-static int fls64(uint64_t v)
-{
-	return 63 - __builtin_clzll(v);
-}
-
 static void list_insert(struct heap *h, struct heap_block *b)
 {
 	int fl, sl;
@@ -353,7 +348,7 @@ static size_t pool_size_for(size_t need, size_t align)
 	size_t want = align > HEAP_ALIGN ? need + align + HDR + MIN_PAYLOAD : need;
 
 	if (want >= (size_t)1 << SMALL_SHIFT)
-		want += (size_t)1 << (fls64(want) - SFIT_SL_SHIFT);
+		want += (size_t)1 << (sfit_fls64(want) - SFIT_SL_SHIFT);
 	return want + HEAP_POOL_OVERHEAD + HDR;
 }
 

@@ -148,6 +148,8 @@ static void *app_main(void *arg)
  */
 __attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint64_t info)
 {
+	/* NX, XSAVE and FSGSBASE first: an emulator translates code for them. */
+	step("cpu", cpu_init());
 	/* errno and every __thread variable live in TLS: give this context one. */
 	step("tls", thread_boot_tls());
 	/* Output first, so that everything after can say what went wrong. */
@@ -165,8 +167,8 @@ __attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint64_t in
 	step("clock", start_clock());
 	pr_info("boot: Multiboot %d from %s, command line '%s'", boot.bi.multiboot,
 		boot.bi.loader[0] ? boot.bi.loader : "an unnamed loader", boot.bi.cmdline);
-	/* Features next: NX and XSAVE must be on before any code relies on them. */
-	step("cpu", cpu_init());
+	/* What the CPU is and has, and how many there are. */
+	step("cpu-check", cpu_report());
 	step("cpus", count_cpus());
 	/* Physical pages from the memory map, then the kernel's own page tables
 	 * (built from those pages), then the RAM only those tables reach. */

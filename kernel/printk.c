@@ -68,14 +68,20 @@ static void line_printf(struct line *l, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool printk_enabled(enum log_level level)
+{
+	return level <= printk_state.level;
+}
+
 void printk(enum log_level level, const char *fmt, ...)
 {
 	struct line l = { .len = 0 };
-	uint64_t us = clock_monotonic_ns() / 1000;
+	uint64_t us;
 	va_list ap;
 
 	if (level > printk_state.level)
 		return;
+	us = clock_monotonic_ns() / 1000;
 	line_printf(&l, "[%5lu.%06lu] %c: ", (unsigned long)(us / 1000000),
 		    (unsigned long)(us % 1000000), level_letter[level]);
 	va_start(ap, fmt);

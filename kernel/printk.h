@@ -6,6 +6,8 @@
 #ifndef KERNEL_PRINTK_H
 #define KERNEL_PRINTK_H
 
+#include <stdbool.h>
+
 enum log_level {
 	LOG_CRIT,
 	LOG_ERR,
@@ -21,5 +23,8 @@ __attribute__((format(printf, 2, 3))) void printk(enum log_level level, const ch
 #define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+
+/* Would a message at level be printed? For messages that cost work to build. */
+bool printk_enabled(enum log_level level);
 
 #endif

@@ -70,8 +70,8 @@ bool wallclock_sample(struct wallclock *w, uint64_t sec, uint64_t mono)
 			w->lo = split;
 	}
 	if (wallclock_settled(w))
-		w->check_ns = !w->check_ns ? WALLCLOCK_CHECK_FIRST_NS
+		w->check_ns = !w->check_ns				 ? WALLCLOCK_CHECK_FIRST_NS
 			      : w->check_ns * 2 > WALLCLOCK_CHECK_MAX_NS ? WALLCLOCK_CHECK_MAX_NS
-									  : w->check_ns * 2;
+									 : w->check_ns * 2;
 	return true;
 }

@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WALLCLOCK_SETTLED_NS 1000000ULL	   /* the edge known to within this: settled */
-#define WALLCLOCK_CHECK_FIRST_NS 8000000000ULL /* then checks this long apart, */
+#define WALLCLOCK_SETTLED_NS 1000000ULL		/* the edge known to within this: settled */
+#define WALLCLOCK_CHECK_FIRST_NS 8000000000ULL	/* then checks this long apart, */
 #define WALLCLOCK_CHECK_MAX_NS 1024000000000ULL /* doubling up to this */
-#define WALLCLOCK_MARGIN_NS 20000000ULL	   /* a probe is set at least this far ahead */
+#define WALLCLOCK_MARGIN_NS 20000000ULL		/* a probe is set at least this far ahead */
 
 struct wallclock {
 	uint64_t sec; /* an RTC reading: seconds since 1970 */

@@ -247,11 +247,6 @@ void sched_preempt_enable(void)
 	irq_restore(flags);
 }
 
-struct thread *thread_self(void)
-{
-	return arch_thread_pointer();
-}
-
 /*
  * Nothing is runnable, nobody waits for a time or for input, yet threads
  * are alive: they wait for each other, and will forever.

@@ -31,6 +31,7 @@ static struct {
 	struct thread boot;
 	struct list_head reap; /* detached threads that have exited */
 	uint64_t next_id;
+	bool fsgsbase; /* wrfsbase/wrgsbase work (known once the idle thread is made) */
 	unsigned char boot_tls[BOOT_TLS_SIZE] __attribute__((aligned(TLS_ALIGN)));
 } threads;
 
@@ -59,10 +60,8 @@ int thread_boot_tls(void)
 
 void thread_enter(struct thread *t)
 {
-	bool fast = cpu_has(CPU_FSGSBASE);
-
-	set_fs_base(t->fs_base, fast);
-	arch_set_thread_pointer(t, fast);
+	set_fs_base(t->fs_base, threads.fsgsbase);
+	arch_set_thread_pointer(t, threads.fsgsbase);
 }
 
 /* Idle runs kernel code only, which never touches the FPU (docs/fpu.md): no FPU area. */
@@ -73,6 +72,7 @@ struct thread *thread_boot(void)
 
 	strcpy(t->name, "idle");
 	list_init(&threads.reap);
+	threads.fsgsbase = cpu_has(CPU_FSGSBASE);
 	flags = irq_save();
 	t->id = threads.next_id++;
 	sched_link_thread(t);

@@ -12,7 +12,7 @@ need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
 need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
 	mformat:mtools)
 need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux)
-need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt)
+need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils nasm:nasm)
 
 case $what in
 run) need=("${need_run[@]}") ;;

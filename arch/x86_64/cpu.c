@@ -118,34 +118,39 @@ static void enable_xsave(void)
 {
 	uint64_t xcr0 = XCR0_X87 | XCR0_SSE;
 
-	if (!cpu_has(CPU_XSAVE)) {
-		pr_info("cpu: no XSAVE; FPU state will be kept with FXSAVE");
+	if (!cpu_has(CPU_XSAVE))
 		return;
-	}
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	if (cpu_has(CPU_AVX))
 		xcr0 |= XCR0_AVX;
 	xsetbv(0, xcr0);
-	pr_debug("cpu: XSAVE on, XCR0 %#lx", (unsigned long)xcr0);
 }
 
 int cpu_init(void)
 {
 	read_identity();
 	read_features();
-	log_features();
+	if (cpu_has(CPU_NX))
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	enable_xsave();
+	/* wrfsbase: a thread switch sets the TLS base without a slow MSR write. */
+	if (cpu_has(CPU_FSGSBASE))
+		write_cr4(read_cr4() | CR4_FSGSBASE);
+	return 0;
+}
+
+int cpu_report(void)
+{
+	if (printk_enabled(LOG_INFO))
+		log_features();
 	if (!cpu_has(CPU_TSC) || !cpu_has(CPU_APIC)) {
 		pr_crit("cpu: Ceres needs a TSC and a local APIC; this CPU has %s",
 			cpu_has(CPU_TSC) ? "no APIC" : "no TSC");
 		return -ENODEV;
 	}
-	if (cpu_has(CPU_NX))
-		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-	else
+	if (!cpu_has(CPU_NX))
 		pr_warn("cpu: no NX bit; data pages stay executable");
-	enable_xsave();
-	/* wrfsbase: a thread switch sets the TLS base without a slow MSR write. */
-	if (cpu_has(CPU_FSGSBASE))
-		write_cr4(read_cr4() | CR4_FSGSBASE);
+	if (!cpu_has(CPU_XSAVE))
+		pr_info("cpu: no XSAVE; FPU state will be kept with FXSAVE");
 	return 0;
 }

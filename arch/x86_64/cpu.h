@@ -29,12 +29,19 @@ enum cpu_feature {
 };
 
 /*
- * Reads the CPU's identity and features (logged at info), turns on NX and,
+ * Reads the CPU's identity and features and turns on NX, FSGSBASE and,
  * where the CPU has it, XSAVE with every state the kernel knows (x87, SSE,
- * AVX). SSE itself is on from boot/entry.asm. 0, or -ENODEV for a CPU
- * without what Ceres needs (a TSC and a local APIC).
+ * AVX); SSE itself is on from boot/entry.asm. The first thing the kernel
+ * does: these bits are part of what an emulator translates code for, so
+ * code run before them would be translated again after. Logs nothing. 0.
  */
 int cpu_init(void);
+
+/*
+ * Logs the identity and features (at info), and checks for what Ceres
+ * needs: 0, or -ENODEV without a TSC and a local APIC.
+ */
+int cpu_report(void);
 
 bool cpu_has(enum cpu_feature f);
 

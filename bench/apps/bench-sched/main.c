@@ -7,6 +7,12 @@
  *   RESULT mutex_contended_ns   the same, 4 threads hammering one mutex (per pair)
  *   RESULT wakeup_latency_us    median lateness of 1 ms absolute sleeps: from the
  *                               timer's deadline to the woken thread running
+ *   RESULT wakeup_p99_us        the same, 99th percentile
+ *   RESULT sleep5ms_late_p50_us lateness of 5 ms relative sleeps (usleep), median
+ *   RESULT sleep5ms_late_p99_us the same, 99th percentile
+ *   RESULT join_us_n1000        per thread: joining 1000 threads that exited
+ *   RESULT join_us_n4000        the same for 4000: no more than join_us_n1000 if
+ *                               joining is O(1) (it was quadratic: 212 vs 4801 ms)
  * Usage: bench-sched [repetitions]
  */
 #include <pthread.h>
@@ -15,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench/apps/bench.h"
 
 enum { YIELDS = 20000, CREATES = 2000, LOCKS = 1000000, SLEEPS = 200, HAMMERS = 4 };
+enum { JOIN_MAX = 4000, JOIN_STACK = 16384 };
 
 static volatile int yield_go;
 
@@ -125,6 +133,45 @@ static void bench_wakeup(void)
 	}
 	qsort(late, SLEEPS, sizeof(late[0]), cmp_u64);
 	bench_report("wakeup_latency_us", late[SLEEPS / 2] / 1000, 1);
+	bench_report("wakeup_p99_us", late[SLEEPS * 99 / 100] / 1000, 1);
+}
+
+static void bench_sleep_lateness(void)
+{
+	static uint64_t late[SLEEPS];
+
+	for (int i = 0; i < SLEEPS; i++) {
+		uint64_t t0 = bench_now_ns(), dt;
+
+		usleep(5000);
+		dt = bench_now_ns() - t0;
+		late[i] = dt > 5000000 ? dt - 5000000 : 0;
+	}
+	qsort(late, SLEEPS, sizeof(late[0]), cmp_u64);
+	bench_report("sleep5ms_late_p50_us", late[SLEEPS / 2] / 1000, 1);
+	bench_report("sleep5ms_late_p99_us", late[SLEEPS * 99 / 100] / 1000, 1);
+}
+
+/* n threads that exit at once, then joined: the join phase alone is timed. */
+static void bench_join(int n, const char *name)
+{
+	static pthread_t t[JOIN_MAX];
+	pthread_attr_t a;
+	uint64_t t0;
+	int made = 0;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, JOIN_STACK);
+	while (made < n && pthread_create(&t[made], &a, nothing, NULL) == 0)
+		made++;
+	usleep(100000); /* all of them run and exit */
+	t0 = bench_now_ns();
+	for (int i = 0; i < made; i++)
+		pthread_join(t[i], NULL);
+	if (made == n)
+		bench_report(name, (bench_now_ns() - t0) / 1000, (uint64_t)n);
+	else
+		printf("bench-sched: only %d of %d threads could be made\n", made, n);
 }
 
 int main(int argc, char **argv)
@@ -137,6 +184,9 @@ int main(int argc, char **argv)
 		bench_mutex();
 		bench_mutex_contended();
 		bench_wakeup();
+		bench_sleep_lateness();
+		bench_join(1000, "join_us_n1000");
+		bench_join(JOIN_MAX, "join_us_n4000");
 	}
 	return 0;
 }

@@ -32,7 +32,6 @@ static void check(int ok, const char *what)
 	failures += !ok;
 }
 
-
 static void test_page_tables(void)
 {
 	static int data_word;
