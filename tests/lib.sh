@@ -31,12 +31,18 @@ cleanup_qemus() {
 trap cleanup_qemus EXIT
 trap 'exit 130' INT TERM
 
-boot() {
-	local name=$1 app=$2
-	shift 2
-	local pidfile=$out/$name.pid
+# new_boot NAME: a fresh console file and pidfile for a boot, the pidfile
+# remembered for the cleanup; sets $pidfile.
+new_boot() {
+	pidfile=$out/$1.pid
 	pidfiles+=("$pidfile")
-	rm -f "$out/$name.serial" "$pidfile"
+	rm -f "$out/$1.serial" "$pidfile"
+}
+
+boot() {
+	local name=$1 app=$2 pidfile
+	shift 2
+	new_boot "$name"
 	"$root/run.sh" --no-build --serial "$out/$name.serial" --pidfile "$pidfile" \
 		--timeout "$TEST_TIMEOUT" "$@" "$app" >"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
 	status=$?
@@ -50,11 +56,9 @@ boot() {
 # microsecond) before each line, into $out/NAME.serial. Extra words before
 # run.sh can come in $BOOT_PREFIX (say, "taskset -c 0").
 boot_timed() {
-	local name=$1 app=$2
+	local name=$1 app=$2 pidfile
 	shift 2
-	local pidfile=$out/$name.pid
-	pidfiles+=("$pidfile")
-	rm -f "$out/$name.serial" "$pidfile"
+	new_boot "$name"
 	# shellcheck disable=SC2086 # the prefix is words on purpose
 	${BOOT_PREFIX:-} "$root/run.sh" --no-build --pidfile "$pidfile" --timeout "$TEST_TIMEOUT" "$@" \
 		"$app" 2>"$out/$name.stderr" </dev/null |
