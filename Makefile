@@ -1,26 +1,52 @@
 # Ceres: one application linked with the kernel into one image.
 #
 #   make [APP=hello]   build build/$(APP)/ceres (QEMU -kernel) and ceres.elf (gdb)
+#   make APP=x linux   the same application objects as a static Linux
+#                      executable, build/x/x.linux (the benchmarks' baseline)
 #   make run           build and boot it under QEMU (serial on this terminal)
 #   make iso           build build/$(APP)/ceres.iso (GRUB); make run-iso boots it
 #   make debug         boot halted with gdb attached, stopped at main
 #   make test          every test; the last line is "N passed, N failed"
 #   make bench         benchmarks against a Linux guest (build/bench/results.md)
+#   MALLOC=musl        the application keeps musl's own malloc (mallocng)
+#                      instead of the kernel's heap; built in build/APP-mallocng
 #   V=1                show the commands
 #
 # An application is a folder apps/NAME/ (test applications: tests/apps/NAME/,
 # benchmarks: bench/apps/NAME/) with C sources and an optional app.mk, which
-# may set APP_CFLAGS.
+# may add APP_CFLAGS and APP_LDLIBS (-lm is accepted: musl keeps its math in
+# libc.a). It is compiled against Debian's musl and linked with musl's
+# crt1.o and libc.a, as a static Linux program would be (docs/abi.md).
+#
+# A kernel test (tests/ktests/NAME/) is kernel code instead: it is built
+# into the kernel, may use the kernel's own headers, and the kernel runs its
+# ktest_main(argc, argv) in place of an application. For what only the
+# inside of the kernel can check.
 
 APP ?= hello
-APP_DIR := $(firstword $(wildcard apps/$(APP) tests/apps/$(APP) bench/apps/$(APP)))
+APP_DIR := $(patsubst %/,%,$(dir $(firstword $(wildcard apps/$(APP)/*.c tests/apps/$(APP)/*.c \
+	bench/apps/$(APP)/*.c tests/ktests/$(APP)/*.c))))
 ifeq ($(APP_DIR),)
-$(error no application '$(APP)': expected a folder apps/$(APP)/, tests/apps/$(APP)/ or bench/apps/$(APP)/)
+$(error no application '$(APP)': expected a folder apps/$(APP)/, tests/apps/$(APP)/, \
+	bench/apps/$(APP)/ or tests/ktests/$(APP)/)
 endif
+KTEST := $(filter tests/ktests/%,$(APP_DIR))
 APP_CFLAGS :=
+APP_LDLIBS :=
 -include $(APP_DIR)/app.mk
 
+# The application's malloc: the kernel's heap, exported to it (ceres), or
+# musl's mallocng (musl), for comparison (docs/benchmarks.md).
+MALLOC ?= ceres
+ifeq ($(MALLOC),ceres)
 BUILD := build/$(APP)
+EXPORTS := tools/kernel.exports
+else ifeq ($(MALLOC),musl)
+BUILD := build/$(APP)-mallocng
+EXPORTS := $(BUILD)/kernel.exports
+else
+$(error MALLOC=$(MALLOC): expected ceres or musl)
+endif
 OBJ := $(BUILD)/obj
 
 ifeq ($(origin CC),default)
@@ -30,6 +56,12 @@ HOSTCC ?= gcc
 NASM ?= nasm
 NM ?= nm
 OBJCOPY ?= objcopy
+OBJDUMP ?= objdump
+
+MUSL_INC := /usr/include/x86_64-linux-musl
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+GCC_INC := $(shell $(CC) -print-file-name=include)
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
 V ?= 0
 ifeq ($(V),1)
@@ -40,54 +72,78 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
-CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-	-I. -Ilib/libc/include -MMD -MP
+# The kernel sees its own headers (lib/kc/include), never musl's.
+KERNEL_CPPFLAGS := -nostdinc -isystem $(GCC_INC) -I. -Ilib/kc/include -MMD -MP
 # Frame pointers (leaf ones too) for backtraces; the stack protector uses one
-# global guard (there is no %fs-based TLS for it to use); a frame larger than
+# global guard (%fs belongs to the application's TLS); a frame larger than
 # a page touches each page on the way down, so it cannot step over a guard
 # page (stack clash protection); no libc builtins may turn a loop inside
-# memset back into a call to memset.
-CFLAGS_BASE := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone \
+# memset back into a call to memset. Kernel code may run in interrupt
+# context, where the interrupted thread's SSE registers are live: it uses
+# general registers only (docs/fpu.md).
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fstack-protector-strong -mstack-protector-guard=global -fstack-clash-protection \
 	-fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \
-	-fno-tree-loop-distribute-patterns \
-	-Wall -Wextra -Werror
-# Kernel code may run in interrupt context, where the interrupted thread's
-# SSE registers are live: it uses general registers only (docs/fpu.md).
-KERNEL_CFLAGS := $(CFLAGS_BASE) -mgeneral-regs-only
-APP_ALL_CFLAGS := $(CFLAGS_BASE) $(APP_CFLAGS)
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wall -Wextra -Werror
+# Applications see musl's headers and nothing of the kernel's. They are
+# ordinary user-space code: the red zone, SSE and musl's TLS stack protector
+# are all theirs; frame pointers keep crash reports' backtraces whole (musl's
+# own code has none: the reports scan the stack there).
+APP_CPPFLAGS := -nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -MMD -MP
+APP_ALL_CFLAGS := -std=gnu11 -O2 -g -fno-pie -fno-omit-frame-pointer -fstack-protector-strong \
+	-fstack-clash-protection -Wall -Wextra -Werror $(APP_CFLAGS)
 LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=4096 \
 	-Wl,--build-id=none
 NASMFLAGS := -f elf64 -g -F dwarf
 
-KERNEL_DIRS := arch/x86_64 kernel sched drivers lib/libc
+KERNEL_DIRS := arch/x86_64 kernel sched drivers lib/kc lib/abi lib/vfs
 KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 ASM_SRCS := $(wildcard boot/*.asm arch/x86_64/*.asm)
 APP_SRCS := $(wildcard $(APP_DIR)/*.c)
 
-KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(OBJ)/%.o)
+KERNEL_C_OBJS := $(KERNEL_SRCS:%.c=$(OBJ)/%.o)
+ifneq ($(KTEST),)
+KERNEL_C_OBJS += $(APP_SRCS:%.c=$(OBJ)/%.o)
+APP_OBJS :=
+APP_LINK := $(LIBGCC)
+else
 APP_OBJS := $(APP_SRCS:%.c=$(OBJ)/%.o)
-ASM_OBJS := $(ASM_SRCS:%.asm=$(OBJ)/%.o)
-OBJS := $(ASM_OBJS) $(KERNEL_OBJS) $(APP_OBJS)
+APP_LINK := $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o $(APP_OBJS) -L$(MUSL_LIB) $(APP_LDLIBS) \
+	-Wl,--start-group $(MUSL_LIB)/libc.a $(LIBGCC) -Wl,--end-group $(MUSL_LIB)/crtn.o
+endif
+KERNEL_OBJS := $(KERNEL_C_OBJS) $(ASM_SRCS:%.asm=$(OBJ)/%.o)
 
-.PHONY: all run iso run-iso debug gdb test bench unit format check-format deps clean
+.PHONY: all linux run iso run-iso debug gdb test bench unit format check-format deps clean musl
 all: $(BUILD)/ceres
 
-$(KERNEL_OBJS): $(OBJ)/%.o: %.c
-	$(call say,CC,$<)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(KERNEL_CFLAGS) -DCERES_APP='"$(APP)"' -c $< -o $@
-
-$(APP_OBJS): $(OBJ)/%.o: %.c
-	$(call say,CC,$<)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(APP_ALL_CFLAGS) -c $< -o $@
-
-$(ASM_OBJS): $(OBJ)/%.o: %.asm
+$(OBJ)/%.o: %.asm
 	$(call say,AS,$<)
 	@mkdir -p $(@D)
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+$(KERNEL_C_OBJS): $(OBJ)/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -DCERES_APP='"$(APP)"' -c $< -o $@
+
+$(APP_OBJS): $(OBJ)/%.o: %.c | musl
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(APP_CPPFLAGS) $(APP_ALL_CFLAGS) -c $< -o $@
+
+# The kernel as one object that exports only its entry points
+# (tools/kernel.exports): its memcpy, snprintf or __stack_chk_guard never
+# meet musl's. Unikraft keeps an exportsyms.uk per library for the same end.
+$(BUILD)/kernel.o: $(KERNEL_OBJS) $(EXPORTS)
+	$(call say,LD,$@)
+	$(Q)$(LD) -r -o $(BUILD)/kernel-all.o $(KERNEL_OBJS)
+	$(Q)$(OBJCOPY) --keep-global-symbols=$(EXPORTS) $(BUILD)/kernel-all.o $@
+
+# With MALLOC=musl, the kernel exports its entry only.
+$(BUILD)/kernel.exports: tools/kernel.exports
+	@mkdir -p $(@D)
+	$(Q)grep -x ceres_entry $< > $@
 
 # Two links: the first finds the function addresses, the second carries them
 # in .ksyms. .ksyms lies after .text, so the addresses cannot move; the
@@ -99,20 +155,25 @@ $(OBJ)/ksyms0.S: tools/ksyms.sh
 $(OBJ)/%.o: $(OBJ)/%.S
 	$(Q)$(CC) -c $< -o $@
 
-$(BUILD)/ceres.pass1.elf: $(OBJS) $(OBJ)/ksyms0.o linker.ld
+$(BUILD)/ceres.pass1.elf: $(BUILD)/kernel.o $(APP_OBJS) $(OBJ)/ksyms0.o linker.ld
 	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $(OBJS) $(OBJ)/ksyms0.o -lgcc -o $@
+	$(Q)$(CC) $(LDFLAGS) $(BUILD)/kernel.o $(APP_LINK) $(OBJ)/ksyms0.o -o $@
 
 $(OBJ)/ksyms.S: $(BUILD)/ceres.pass1.elf tools/ksyms.sh
 	$(Q)$(NM) -n --defined-only $< | tools/ksyms.sh > $@
 
-$(BUILD)/ceres.elf: $(OBJS) $(OBJ)/ksyms.o linker.ld
+# In ring 0 a hlt does not trap: musl's a_crash() (stack smashing, heap
+# checks, abort's last resort) would halt until the next interrupt and then
+# run on. Every hlt outside the kernel's own code becomes an int3, so the
+# application crashing itself is reported (tools/trap-hlt.sh).
+$(BUILD)/ceres.elf: $(BUILD)/kernel.o $(APP_OBJS) $(OBJ)/ksyms.o linker.ld tools/trap-hlt.sh
 	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $(OBJS) $(OBJ)/ksyms.o -lgcc -o $@
+	$(Q)$(CC) $(LDFLAGS) $(BUILD)/kernel.o $(APP_LINK) $(OBJ)/ksyms.o -o $@
 	$(Q)$(NM) -n --defined-only $(BUILD)/ceres.pass1.elf | grep -i ' t ' > $(OBJ)/pass1.syms
 	$(Q)$(NM) -n --defined-only $@ | grep -i ' t ' > $(OBJ)/pass2.syms
 	$(Q)cmp -s $(OBJ)/pass1.syms $(OBJ)/pass2.syms || \
 		{ echo "ksyms: function addresses moved between links"; rm -f $@; exit 1; }
+	$(Q)tools/trap-hlt.sh $@ || { rm -f $@; exit 1; }
 
 # QEMU's Multiboot loader takes only 32-bit ELF files: the same image,
 # relabelled, without symbols.
@@ -120,6 +181,13 @@ $(BUILD)/ceres: $(BUILD)/ceres.elf
 	$(call say,OBJCOPY,$@)
 	$(Q)$(OBJCOPY) -O elf32-i386 --strip-all $< $@
 	@printf '  %-7s %s: %s bytes\n' IMAGE $@ "$$(stat -c %s $@)"
+
+# The same objects as a static Linux executable, with musl's own startup.
+linux: $(BUILD)/$(APP).linux
+$(BUILD)/$(APP).linux: $(APP_OBJS)
+	$(if $(KTEST),$(error $(APP) is a kernel test: it has no Linux build))
+	$(call say,LD,$@)
+	$(Q)$(CC) -nostdlib -static -no-pie -o $@ $(APP_LINK)
 
 # The kernel's own command-line splitter, on the host, for tools/mkiso.sh.
 build/tools/cmdline-words: tools/cmdline-words.c kernel/cmdline.c kernel/cmdline.h
@@ -145,6 +213,11 @@ gdb: $(BUILD)/ceres
 
 deps:
 	@tools/deps.sh run
+
+# Applications build against Debian's musl; say so plainly when it is not there.
+musl:
+	@test -e $(MUSL_LIB)/libc.a || { echo "Debian's musl is missing ($(MUSL_LIB)/libc.a):" \
+		"apt-get install musl-dev (make deps does it as root)" >&2; exit 1; }
 
 test:
 	@tools/deps.sh test

@@ -42,7 +42,7 @@ BOOT_STACK_SIZE		equ 16384
 BOOT_MAP_GIB		equ 4		; identity mapped here: [0, 4 GiB)
 
 extern kernel_main
-global _start
+global ceres_entry
 global boot_tsc
 global boot_stack_bottom
 global boot_stack_top
@@ -51,7 +51,7 @@ global boot_map_end
 
 section .text.boot
 bits 32
-_start:
+ceres_entry:
 	mov esi, eax			; keep the loader's magic
 	rdtsc				; first instruction that measures anything
 	mov [boot_tsc], eax

@@ -1,6 +1,8 @@
 /*
- * COM1, a 16550 UART, as a console output. Output is polled: the kernel's
+ * COM1, a 16550 UART, as a console. Output is polled: the kernel's
  * messages must get out even with interrupts off or the scheduler stuck.
+ * Input is polled too (the application's stdin, lib/vfs/console.c): the
+ * receive FIFO holds 16 bytes, and a reader polls often.
  */
 #include "drivers/serial.h"
 
@@ -21,7 +23,10 @@
 #define LCR_DLAB 0x80
 #define FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear both */
 #define MCR_DTR_RTS_OUT2 0x0B
+#define UART_RBR 0 /* receive buffer (DLAB=0) */
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
+#define LSR_ABSENT 0xFF /* no UART answers on the port */
 #define UART_CLOCK 115200
 #define BAUD 115200
 
@@ -58,9 +63,30 @@ static void serial_write(const char *s, size_t n)
 	}
 }
 
+/* What arrived before serial_init() turned the FIFOs on (which empties them). */
+#define EARLY_IDLE_POLLS 2000
+static struct {
+	uint8_t byte[256];
+	int n, next;
+} early;
+
+static int serial_getc(void)
+{
+	uint8_t lsr;
+
+	if (early.next < early.n)
+		return early.byte[early.next++];
+	lsr = inb(COM1 + UART_LSR);
+
+	if (lsr == LSR_ABSENT || !(lsr & LSR_DATA_READY))
+		return -1;
+	return inb(COM1 + UART_RBR);
+}
+
 static const struct console serial_console = {
 	.name = "com1",
 	.write = serial_write,
+	.getc = serial_getc,
 };
 
 int serial_init(void)
@@ -72,7 +98,27 @@ int serial_init(void)
 	outb(COM1 + UART_DLL, divisor & 0xFF);
 	outb(COM1 + UART_DLM, divisor >> 8);
 	outb(COM1 + UART_LCR, LCR_8N1);
+	/*
+	 * Turning the FIFOs on empties them, and QEMU then hands over no more
+	 * input until the receive register is read. So: keep what is there
+	 * first, turn them on, and read the register once more. With the FIFOs
+	 * off, QEMU gives one byte at a time, the next soon after a read:
+	 * input waiting at boot is drained until none comes for a while.
+	 */
+	for (int idle = 0; early.n < (int)sizeof(early.byte) && idle < EARLY_IDLE_POLLS;) {
+		uint8_t lsr = inb(COM1 + UART_LSR);
+
+		if (lsr == LSR_ABSENT || (!early.n && !(lsr & LSR_DATA_READY)))
+			break; /* no UART, or no input: no waiting */
+		if (lsr & LSR_DATA_READY) {
+			early.byte[early.n++] = inb(COM1 + UART_RBR);
+			idle = 0;
+		} else {
+			idle++;
+		}
+	}
 	outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR);
+	(void)inb(COM1 + UART_RBR);
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 	return console_register(&serial_console);
 }

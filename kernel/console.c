@@ -28,3 +28,18 @@ void console_write(const char *s, size_t n)
 		console.out[i]->write(s, n);
 	irq_restore(flags);
 }
+
+size_t console_read(char *buf, size_t n)
+{
+	unsigned long flags = irq_save();
+	size_t got = 0;
+
+	for (int i = 0; i < console.count; i++) {
+		int c;
+
+		while (got < n && console.out[i]->getc && (c = console.out[i]->getc()) >= 0)
+			buf[got++] = (char)c;
+	}
+	irq_restore(flags);
+	return got;
+}

@@ -11,10 +11,15 @@
 struct console {
 	const char *name;
 	void (*write)(const char *s, size_t n);
+	/* The next byte received, or -1 when none is waiting; NULL for an output only. */
+	int (*getc)(void);
 };
 
 /* Adds an output; at most CONSOLE_MAX are kept, later ones are refused. */
 int console_register(const struct console *c);
 void console_write(const char *s, size_t n);
+
+/* Up to n bytes that have arrived on the consoles' inputs, without waiting. Any context. */
+size_t console_read(char *buf, size_t n);
 
 #endif

@@ -11,7 +11,8 @@
 /*
  * A block: a 16-byte header, then the payload. prev is the block just below
  * in memory (NULL for a pool's first); size is the payload's size, a
- * multiple of 16, with BLOCK_FREE in bit 0. Free blocks keep their list
+ * multiple of 16, with BLOCK_FREE in bit 0 and BLOCK_CACHED (freed, on a
+ * front-end list, unmerged) in bit 1. Free blocks keep their list
  * links in the payload. Every pool ends with a zero-size used block, so
  * "the block above" always exists.
  */
@@ -28,6 +29,8 @@ struct heap_pool {
 
 #define HDR offsetof(struct heap_block, next_free)
 #define BLOCK_FREE ((size_t)1)
+#define BLOCK_CACHED ((size_t)2) /* used, as far as merging goes, but freed: on a cache list */
+#define BLOCK_FLAGS (BLOCK_FREE | BLOCK_CACHED)
 #define MIN_PAYLOAD 16
 #define SMALL_SHIFT 8 /* below 2^8 bytes, lists are 16 bytes apart */
 /*
@@ -45,7 +48,7 @@ struct heap_pool {
 
 static size_t bsize(const struct heap_block *b)
 {
-	return b->size & ~BLOCK_FREE;
+	return b->size & ~BLOCK_FLAGS;
 }
 
 static bool is_free(const struct heap_block *b)
@@ -193,6 +196,11 @@ void heap_init(struct heap *h, const struct heap_ops *ops)
 	h->trim_at = HEAP_TRIM_MIN;
 }
 
+void heap_enable_cache(struct heap *h)
+{
+	h->cache_on = true;
+}
+
 #define CALLER_MAX 64
 
 /* Out of line, so that the hot paths carry no buffer (and no stack canary). */
@@ -302,7 +310,7 @@ static struct heap_block *checked_block(struct heap *h, void *p, const void *cal
 		report("free of a pointer the heap did not hand out:", p, caller);
 		return NULL;
 	}
-	if (is_free(b)) {
+	if (b->size & BLOCK_FLAGS) {
 		h->stats.double_frees++;
 		report("double free of", p, caller);
 		return NULL;
@@ -352,15 +360,64 @@ static size_t pool_size_for(size_t need, size_t align)
 	return want + HEAP_POOL_OVERHEAD + HDR;
 }
 
+void heap_cache_flush(struct heap *h)
+{
+	for (unsigned c = 0; c < HEAP_CACHE_CLASSES; c++) {
+		while (h->cache[c]) {
+			struct heap_block *b = h->cache[c];
+
+			memcpy(&h->cache[c], payload(b), sizeof(b));
+			h->stats.cached -= bsize(b);
+			b->size &= ~BLOCK_CACHED;
+			release(h, b);
+		}
+		h->cache_len[c] = 0;
+	}
+}
+
+/* Counts a new allocation of size bytes. */
+static void count_alloc(struct heap *h, size_t size)
+{
+	h->stats.allocs++;
+	h->stats.in_use += size;
+	if (h->stats.in_use > h->stats.peak)
+		h->stats.peak = h->stats.in_use;
+}
+
+/* The front end's path: a cached block of exactly need bytes, or NULL. */
+static void *cache_take(struct heap *h, size_t size, size_t need)
+{
+	unsigned c = (unsigned)(need / HEAP_ALIGN);
+	struct heap_block *b = h->cache[c];
+
+	if (!b)
+		return NULL;
+	memcpy(&h->cache[c], payload(b), sizeof(b));
+	h->cache_len[c]--;
+	h->stats.cached -= bsize(b);
+	b->size &= ~BLOCK_CACHED;
+	seal(b, size);
+	count_alloc(h, size);
+	return payload(b);
+}
+
 void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 {
 	size_t need;
 	struct heap_block *b;
+	void *p;
 
 	if (align & (align - 1) || size > HEAP_MAX_ALLOC || align > HEAP_MAX_ALLOC)
 		return NULL;
 	need = payload_for(size);
+	if (h->cache_on && align <= HEAP_ALIGN && need <= HEAP_CACHE_MAX &&
+	    (p = cache_take(h, size, need)))
+		return p;
 	b = take_aligned(h, need, align);
+	if (!b && h->stats.cached) { /* what waits on the lists may merge into room */
+		heap_cache_flush(h);
+		b = take_aligned(h, need, align);
+	}
 	if (!b && h->ops && h->ops->grow) {
 		/* Growing right after giving memory back: keep more next time. */
 		if (h->trimmed && h->trim_at < HEAP_TRIM_MAX)
@@ -379,10 +436,7 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 	seal(b, size);
 	if (h->stats.free < h->trim_floor)
 		h->trim_floor = h->stats.free;
-	h->stats.allocs++;
-	h->stats.in_use += size;
-	if (h->stats.in_use > h->stats.peak)
-		h->stats.peak = h->stats.in_use;
+	count_alloc(h, size);
 	return payload(b);
 }
 
@@ -460,8 +514,10 @@ static void trim(struct heap *h)
 {
 	struct heap_pool *pool, *next;
 
-	if (!h->ops || !h->ops->release || h->stats.free < h->trim_floor + h->trim_at)
+	if (!h->ops || !h->ops->release ||
+	    h->stats.free + h->stats.cached < h->trim_floor + h->trim_at)
 		return;
+	heap_cache_flush(h); /* cached blocks keep their pools from going back */
 	for (pool = h->pools; pool; pool = next) {
 		struct heap_block *last = ((struct heap_block *)(pool->hi - HDR))->prev;
 		uintptr_t granule = h->ops->granule;
@@ -496,12 +552,41 @@ static struct heap_block *live_block(struct heap *h, void *p, const void *caller
 	return b;
 }
 
+/*
+ * The front end's path for p: a live small block (its flags clear, its
+ * canary whole) goes on its size's list if there is room. The canary holds
+ * p's address, so a pointer the heap did not hand out does not pass by
+ * chance; the full checks run for everything else. True if it took p.
+ */
+static bool cache_put(struct heap *h, void *p)
+{
+	struct heap_block *b = block_of(p);
+	size_t n, size;
+	unsigned c;
+
+	if ((uintptr_t)p % HEAP_ALIGN || b->size & BLOCK_FLAGS || (n = bsize(b)) > HEAP_CACHE_MAX ||
+	    n < MIN_PAYLOAD)
+		return false;
+	c = (unsigned)(n / HEAP_ALIGN);
+	if (h->cache_len[c] >= HEAP_CACHE_DEPTH || h->stats.cached + n > HEAP_CACHE_BYTES ||
+	    (size = sealed_size(b)) == (size_t)-1)
+		return false;
+	b->size |= BLOCK_CACHED;
+	memcpy(payload(b), &h->cache[c], sizeof(b));
+	h->cache[c] = b;
+	h->cache_len[c]++;
+	h->stats.cached += n;
+	h->stats.frees++;
+	h->stats.in_use -= size;
+	return true;
+}
+
 void heap_free(struct heap *h, void *p, const void *caller)
 {
 	struct heap_block *b;
 	size_t size;
 
-	if (!p || !(b = live_block(h, p, caller, &size)))
+	if (!p || (h->cache_on && cache_put(h, p)) || !(b = live_block(h, p, caller, &size)))
 		return;
 	h->stats.frees++;
 	h->stats.in_use -= size;
@@ -556,7 +641,7 @@ size_t heap_size(struct heap *h, const void *p)
 	struct heap_block *b = block_of(p);
 	size_t size;
 
-	if (!is_block(h, p) || is_free(b))
+	if (!is_block(h, p) || b->size & BLOCK_FLAGS)
 		return 0;
 	size = sealed_size(b);
 	return size == (size_t)-1 ? 0 : size;

@@ -1,7 +1,7 @@
 /*
  * The heap: a two-level segregated fit allocator (TLSF) over pools of
  * memory, O(1) per operation (docs/memory.md). This file knows nothing of
- * pages or interrupts, so the host tests run it as is; lib/libc/malloc.c
+ * pages or interrupts, so the host tests run it as is; kernel/malloc.c
  * wraps one heap with a lock, grows it from the page allocator and gives
  * back what it no longer needs.
  */
@@ -29,12 +29,24 @@
 
 struct heap_block;
 
+/*
+ * The front end (heap_enable_cache): freed blocks of up to HEAP_CACHE_MAX
+ * payload bytes wait on a list per size, unmerged, for the next request of
+ * that size, which takes one in a few steps. Bounded: HEAP_CACHE_DEPTH
+ * blocks a size, HEAP_CACHE_BYTES in all; the rest are freed as before.
+ */
+#define HEAP_CACHE_MAX 2048
+#define HEAP_CACHE_DEPTH 64
+#define HEAP_CACHE_BYTES ((size_t)1 << 20)
+#define HEAP_CACHE_CLASSES (HEAP_CACHE_MAX / HEAP_ALIGN + 1)
+
 struct heap_stats {
 	size_t in_use;	   /* bytes the live allocations asked for */
 	size_t peak;	   /* the most in_use has been */
 	size_t free;	   /* payload bytes in free blocks */
 	size_t pool_bytes; /* all pools together */
 	size_t released;   /* bytes given back to ops->release, in all */
+	size_t cached;	   /* payload bytes in freed blocks on the front end's lists */
 	uint64_t allocs, frees, failures;
 	uint64_t double_frees, overflows, bad_pointers;
 };
@@ -58,11 +70,19 @@ struct heap {
 	size_t trim_at;	   /* see HEAP_TRIM_MIN */
 	size_t trim_floor; /* free bytes after the last trim, or fewer since */
 	bool trimmed;	   /* memory went back since the last grow */
+	bool cache_on;
+	struct heap_block *cache[HEAP_CACHE_CLASSES]; /* by payload size / HEAP_ALIGN */
+	uint16_t cache_len[HEAP_CACHE_CLASSES];
 	struct heap_stats stats;
 };
 
 /* An empty heap; ops may be NULL (a fixed heap: pools come from heap_add_pool only). */
 void heap_init(struct heap *h, const struct heap_ops *ops);
+
+/* Turns the front end on (see HEAP_CACHE_MAX); before the first allocation. */
+void heap_enable_cache(struct heap *h);
+/* Frees, for good, every block that waits on the front end's lists. */
+void heap_cache_flush(struct heap *h);
 
 /* Gives [mem, mem + size) to the heap; mem 16-byte aligned. 0 or -EINVAL. */
 int heap_add_pool(struct heap *h, void *mem, size_t size);

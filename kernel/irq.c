@@ -9,6 +9,8 @@
 
 #define IRQ_VECTORS (VEC_IRQ_LAST - VEC_IRQ_FIRST + 1)
 
+unsigned irq_active; /* handlers running (interrupts are off in them: at most 1) */
+
 static struct {
 	struct {
 		irq_fn fn;
@@ -16,7 +18,6 @@ static struct {
 		const char *name;
 		uint64_t count;
 	} vec[IRQ_VECTORS];
-	unsigned active; /* handlers running (interrupts are off in them: at most 1) */
 } irq;
 
 int irq_alloc(irq_fn fn, void *ctx, const char *name)
@@ -45,15 +46,10 @@ bool irq_dispatch(int vector)
 	if (i < 0 || i >= IRQ_VECTORS || !irq.vec[i].fn)
 		return false;
 	irq.vec[i].count++;
-	irq.active++;
+	irq_active++;
 	irq.vec[i].fn(irq.vec[i].ctx);
-	irq.active--;
+	irq_active--;
 	return true;
-}
-
-bool irq_in_handler(void)
-{
-	return irq.active != 0;
 }
 
 void irq_report(void)

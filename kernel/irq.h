@@ -18,8 +18,17 @@ int irq_alloc(irq_fn fn, void *ctx, const char *name);
 /* Runs the vector's handler; false if it has none (the caller counts it as stray). */
 bool irq_dispatch(int vector);
 
-/* Is an interrupt handler running? For the rules that say "not in interrupts". */
-bool irq_in_handler(void);
+/* Handlers running now (kernel/irq.c); read through irq_in_handler(). */
+extern unsigned irq_active;
+
+/*
+ * Is an interrupt handler running? For the rules that say "not in
+ * interrupts". Inline: the heap asks at every call.
+ */
+static inline bool irq_in_handler(void)
+{
+	return irq_active != 0;
+}
 
 /* Logs how often each vector with a handler fired (for the exit report). */
 void irq_report(void);

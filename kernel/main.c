@@ -13,6 +13,7 @@
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/trap.h"
 #include "boot/boot.h"
 #include "drivers/acpi.h"
@@ -27,10 +28,8 @@
 #include "kernel/shutdown.h"
 #include "kernel/stack.h"
 #include "kernel/time.h"
+#include "lib/abi/abi.h"
 #include "sched/sched.h"
-
-/* The application linked into this image. */
-int main(int argc, char **argv);
 
 static int main_stack_kb = 256;
 PARAM_INT("sched.main_stack_kb", main_stack_kb, 16, 1 << 24,
@@ -130,16 +129,17 @@ static void report_steps(void)
 	}
 }
 
-/* The main thread: the application, then the VM's end with its status. */
+/* The main thread: it becomes the application's, which ends the VM with exit_group(). */
 static void *app_main(void *arg)
 {
 	(void)arg;
 	step("threads", 0);
 	sched_timer_start(&boot.rtc_follow, time_follow_first(), follow_rtc);
 	report_steps();
-	pr_info("boot: main() reached %lu us after the first instruction",
+	pr_info("boot: the application starts %lu us after the first instruction",
 		(unsigned long)(clock_monotonic_ns() / NSEC_PER_USEC));
-	shutdown_app_exit(main(boot.args.argc, boot.args.argv));
+	abi_start(boot.args.argc, boot.args.argv, boot.args.envc, boot.args.envp,
+		  (uint64_t)main_stack_kb * 1024);
 }
 
 /*
@@ -150,8 +150,8 @@ __attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint64_t in
 {
 	/* NX, XSAVE and FSGSBASE first: an emulator translates code for them. */
 	step("cpu", cpu_init());
-	/* errno and every __thread variable live in TLS: give this context one. */
-	step("tls", thread_boot_tls());
+	/* thread_self() works from here: the GS base points at the boot thread. */
+	step("thread", thread_early());
 	/* Output first, so that everything after can say what went wrong. */
 	step("serial", serial_init());
 	step("vga", vga_init());
@@ -181,6 +181,8 @@ __attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint64_t in
 	step("fpu", fpu_init());
 	/* Interrupts: the PICs masked, the LAPIC and its timer ready. */
 	step("lapic", lapic_init());
+	/* The application's `syscall` instructions land in lib/abi/syscall.c. */
+	step("syscall", syscall_init());
 	/* The application runs as the first thread; this context becomes idle. */
 	step("sched", sched_start(app_main, NULL, (size_t)main_stack_kb * 1024));
 }

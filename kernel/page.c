@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include "arch/x86_64/arch.h"
 #include "kernel/ksyms.h"
@@ -11,6 +11,7 @@
 #include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/sections.h"
+#include "lib/kc/strto.h"
 
 /* Page 0, the kernel, the boot information, the metadata, every module. */
 #define RESERVED_MAX (4 + BOOTINFO_MODS_MAX)
@@ -18,6 +19,7 @@
 static struct {
 	uint64_t limit;	       /* mem=: no RAM at or above it is used */
 	struct page_runs runs; /* changed with interrupts off */
+	uint64_t *app;	       /* bit f: frame f is the application's (page_set_app) */
 	uint64_t total;	       /* frames ever added */
 	uint64_t bad_frees;
 	struct {
@@ -30,11 +32,14 @@ static struct {
 static int mem_set(const struct param *p, const char *val)
 {
 	char *end;
-	unsigned long long v = strtoull(val, &end, 10);
-	int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+	unsigned long long v;
+	int shift;
 
 	(void)p;
-	if (end == val || (shift && end[1]) || (!shift && *end) || v > UINT64_MAX >> shift)
+	if (kstrtoull(val, &end, 10, &v) < 0)
+		return -EINVAL;
+	shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+	if ((shift && end[1]) || (!shift && *end) || v > UINT64_MAX >> shift)
 		return -EINVAL;
 	pages.limit = (uint64_t)v << shift;
 	return 0;
@@ -147,6 +152,8 @@ int page_init(const struct bootinfo *bi, uint64_t limit)
 	for (size_t i = 0; i < bi->nmods; i++)
 		reserve(bi->mods[i].start, bi->mods[i].end);
 	size = page_runs_meta_size(nframes);
+	size = (size + 7) & ~7ULL;
+	size += (nframes + 63) / 64 * sizeof(uint64_t); /* the application's pages */
 	meta = nframes ? place_meta(bi, size, limit) : 0;
 	if (!meta) {
 		pr_crit("page: no usable RAM for %lu bytes of page records below %#lx "
@@ -157,7 +164,14 @@ int page_init(const struct bootinfo *bi, uint64_t limit)
 	}
 	reserve(meta, meta + size);
 	page_runs_init(&pages.runs, nframes, (void *)meta);
+	pages.app = (uint64_t *)(meta + ((page_runs_meta_size(nframes) + 7) & ~7ULL));
+	memset(pages.app, 0, (nframes + 63) / 64 * sizeof(uint64_t));
 	add_available(bi, 0, limit);
+	/* The application's own data and bss, which it may name in system calls. */
+	page_set_app((void *)__app_data_start,
+		     (size_t)(__app_data_end - __app_data_start) / PAGE_SIZE, true);
+	page_set_app((void *)__app_bss_start, (size_t)(__bss_end - __app_bss_start) / PAGE_SIZE,
+		     true);
 	pr_info("page: %lu KiB of RAM managed, %lu KiB free", (unsigned long)(pages.total * 4),
 		(unsigned long)(pages.runs.nfree * 4));
 	return 0;
@@ -184,6 +198,63 @@ void *page_alloc(size_t n)
 	return err ? NULL : (void *)(first << PAGE_SHIFT);
 }
 
+/* Sets or clears the application bits of frames [f, f + n). Interrupts off. */
+static void mark_app(uint64_t f, uint64_t n, bool app)
+{
+	for (; n && f < pages.runs.nframes; f++, n--) {
+		if (app)
+			pages.app[f / 64] |= 1ULL << (f % 64);
+		else
+			pages.app[f / 64] &= ~(1ULL << (f % 64));
+	}
+}
+
+void page_set_app(void *p, size_t n, bool app)
+{
+	unsigned long flags = irq_save();
+
+	mark_app((uint64_t)p >> PAGE_SHIFT, n, app);
+	irq_restore(flags);
+}
+
+bool page_is_app(uint64_t addr, size_t len)
+{
+	uint64_t f, last;
+
+	if (!len)
+		return true;
+	if (addr + len < addr || !pages.app)
+		return false;
+	last = (addr + len - 1) >> PAGE_SHIFT;
+	for (f = addr >> PAGE_SHIFT; f <= last; f++)
+		if (f >= pages.runs.nframes || !(pages.app[f / 64] >> (f % 64) & 1))
+			return false;
+	return true;
+}
+
+void *page_alloc_at(void *p, size_t n)
+{
+	unsigned long flags;
+	int err;
+
+	if ((uint64_t)p & (PAGE_SIZE - 1))
+		return NULL;
+	flags = irq_save();
+	err = page_runs_take(&pages.runs, (uint64_t)p >> PAGE_SHIFT, n);
+	irq_restore(flags);
+	return err ? NULL : p;
+}
+
+void *page_largest_run(size_t *n)
+{
+	unsigned long flags = irq_save();
+	uint64_t first = 0;
+
+	*n = page_runs_largest(&pages.runs, &first);
+	irq_restore(flags);
+	return *n ? (void *)(first << PAGE_SHIFT) : NULL;
+}
+
 static __attribute__((noinline, cold)) void bad_free(const char *what, void *p, size_t n,
 						     void *caller)
 {
@@ -205,6 +276,8 @@ void page_free(void *p, size_t n)
 	}
 	flags = irq_save();
 	err = page_runs_free(&pages.runs, (uint64_t)p >> PAGE_SHIFT, n);
+	if (!err) /* a free page belongs to nobody */
+		mark_app((uint64_t)p >> PAGE_SHIFT, n, false);
 	irq_restore(flags);
 	if (err)
 		bad_free(err == -EALREADY ? "double free" : "bad free", p, n,
@@ -217,7 +290,7 @@ void page_stats(struct page_stats *st)
 
 	st->total = pages.total << PAGE_SHIFT;
 	st->free = pages.runs.nfree << PAGE_SHIFT;
-	st->largest = page_runs_largest(&pages.runs) << PAGE_SHIFT;
+	st->largest = page_runs_largest(&pages.runs, NULL) << PAGE_SHIFT;
 	st->bad_frees = pages.bad_frees;
 	irq_restore(flags);
 }

@@ -6,6 +6,7 @@
 #ifndef KERNEL_PAGE_H
 #define KERNEL_PAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,11 +30,24 @@ int page_add_high(const struct bootinfo *bi, uint64_t limit);
 /* n contiguous pages, page aligned, or NULL. Exactly n pages are used. */
 void *page_alloc(size_t n);
 
+/* Exactly the n pages at p (page aligned), if all are free; else NULL. */
+void *page_alloc_at(void *p, size_t n);
+/* Where the longest free run starts, and its length in pages (*n); NULL if none. */
+void *page_largest_run(size_t *n);
 /*
  * Gives back n pages: any run of pages that page_alloc() handed out, whole
  * or in part. A range that is partly free already is reported and ignored.
  */
 void page_free(void *p, size_t n);
+
+/*
+ * Marks n pages at p as the application's (its heap, mappings, stacks and
+ * image), or not. A system call writes only to the application's pages
+ * (kernel/uaccess.c); page_free() clears the mark.
+ */
+void page_set_app(void *p, size_t n, bool app);
+/* Is all of [addr, addr + len) the application's? Any context. */
+bool page_is_app(uint64_t addr, size_t len);
 
 struct page_stats {
 	uint64_t total;	  /* bytes the allocator manages */

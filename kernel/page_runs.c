@@ -61,6 +61,37 @@ static bool any_free(const struct page_runs *r, uint64_t f, uint64_t n)
 	return false;
 }
 
+/* Is every frame of [f, f + n) free? */
+static bool all_free(const struct page_runs *r, uint64_t f, uint64_t n)
+{
+	while (n) {
+		unsigned bit = f % BITS;
+		uint64_t k = n < BITS - bit ? n : BITS - bit;
+		uint64_t mask = (k == BITS ? ~0ULL : ((1ULL << k) - 1)) << bit;
+
+		if ((r->freemap[f / BITS] & mask) != mask)
+			return false;
+		f += k;
+		n -= k;
+	}
+	return true;
+}
+
+/* The first frame of the free run that holds free frame f: after the last used frame below it. */
+static uint64_t run_start(const struct page_runs *r, uint64_t f)
+{
+	while (f > 0) {
+		uint64_t w = (f - 1) / BITS;
+		unsigned b = (f - 1) % BITS;
+		uint64_t used = ~r->freemap[w] & (b == BITS - 1 ? ~0ULL : (1ULL << (b + 1)) - 1);
+
+		if (used)
+			return w * BITS + (BITS - 1 - (unsigned)__builtin_clzll(used)) + 1;
+		f = w * BITS;
+	}
+	return 0;
+}
+
 static uint32_t *list_of(struct page_runs *r, uint64_t len, int *fl, int *sl)
 {
 	sfit_class(PAGE_RUNS_SMALL_SHIFT, len, fl, sl);
@@ -131,6 +162,26 @@ int page_runs_alloc(struct page_runs *r, uint64_t n, uint64_t *first)
 	return 0;
 }
 
+int page_runs_take(struct page_runs *r, uint64_t first, uint64_t n)
+{
+	uint64_t start, len;
+
+	if (!n || first >= r->nframes || n > r->nframes - first)
+		return -EINVAL;
+	if (!all_free(r, first, n))
+		return -EBUSY;
+	start = run_start(r, first);
+	len = r->run[start].len;
+	unlink_run(r, start);
+	mark(r, first, n, false);
+	if (first > start)
+		insert(r, start, first - start);
+	if (start + len > first + n)
+		insert(r, first + n, start + len - (first + n));
+	r->nfree -= n;
+	return 0;
+}
+
 int page_runs_free(struct page_runs *r, uint64_t first, uint64_t n)
 {
 	uint64_t lo = first, hi = first + n;
@@ -156,7 +207,7 @@ int page_runs_free(struct page_runs *r, uint64_t first, uint64_t n)
 	return 0;
 }
 
-uint64_t page_runs_largest(const struct page_runs *r)
+uint64_t page_runs_largest(const struct page_runs *r, uint64_t *start)
 {
 	uint64_t best = 0;
 	int fl;
@@ -166,8 +217,12 @@ uint64_t page_runs_largest(const struct page_runs *r)
 	fl = 63 - __builtin_clzll(r->index.fl_bitmap);
 	/* The longest run is in the highest non-empty list. */
 	for (uint32_t f = r->lists[fl][31 - __builtin_clz(r->index.sl_bitmap[fl])];
-	     f != PAGE_RUNS_NONE; f = r->run[f].next)
-		if (r->run[f].len > best)
+	     f != PAGE_RUNS_NONE; f = r->run[f].next) {
+		if (r->run[f].len > best) {
 			best = r->run[f].len;
+			if (start)
+				*start = f;
+		}
+	}
 	return best;
 }

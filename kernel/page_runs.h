@@ -51,7 +51,13 @@ int page_runs_alloc(struct page_runs *r, uint64_t n, uint64_t *first);
  */
 int page_runs_free(struct page_runs *r, uint64_t first, uint64_t n);
 
-/* The longest free run, in frames (0 when nothing is free). */
-uint64_t page_runs_largest(const struct page_runs *r);
+/*
+ * Takes exactly the frames [first, first + n), from the middle of a run or
+ * anywhere in it. 0, -EBUSY if any of them is not free, or -EINVAL if the
+ * range leaves [0, nframes) or n is 0; then nothing changes.
+ */
+int page_runs_take(struct page_runs *r, uint64_t first, uint64_t n);
+/* The longest free run, in frames (0 when nothing is free), and its first frame if start. */
+uint64_t page_runs_largest(const struct page_runs *r, uint64_t *start);
 
 #endif

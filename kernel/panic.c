@@ -3,10 +3,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "arch/x86_64/arch.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
+#include "kernel/sections.h"
 #include "kernel/shutdown.h"
 #include "kernel/stack.h"
 #include "sched/sched.h"
@@ -55,41 +57,73 @@ static bool returns_from_call_to(uintptr_t ret, uintptr_t rip)
 }
 
 /*
+ * Where frame pointers run out (musl's code keeps none), the words on the
+ * stack that are return addresses: each points into code, right after a
+ * call. Some may be stale, left by calls that have returned.
+ */
+static void scan(int i, uintptr_t sp, const struct stack_span *st)
+{
+	uintptr_t off;
+	const char *fn;
+
+	pr_crit("  (no frame pointer goes further; return addresses found on the stack:)");
+	for (uintptr_t a = sp; a + 8 <= st->hi && i < BACKTRACE_MAX; a += 8) {
+		uintptr_t w = *(const uintptr_t *)a;
+
+		if (w < (uintptr_t)__text_start + 8 || w >= (uintptr_t)__text_end ||
+		    !(fn = ksyms_lookup(w - 1, &off)) || !arch_is_return_address(w))
+			continue;
+		print_frame(i++, w, 1);
+		if (!strcmp(fn, "_start"))
+			break; /* the application's first frame: above it lie the kernel's, spent */
+	}
+}
+
+/*
  * Walks saved frame pointers: [rbp] is the caller's rbp, [rbp+8] the return
  * address. A frame is trusted only inside the stack that sp lies in, 8-byte
- * aligned and above the one before it; boot/entry.asm starts the chain at 0.
- * gcc gives leaf functions no frame, so when the word at sp is a return
- * address into a call of the faulting function (or the caller says it is
- * one), that caller comes first.
+ * aligned and above the one before it; boot/entry.asm and the application's
+ * start begin the chain at 0. gcc gives leaf functions no frame, so when the
+ * word at sp is a return address into a call of the faulting function (or
+ * the caller says it is one), that caller comes first. A chain that breaks
+ * before its end goes on as a stack scan.
  */
 void panic_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t sp, bool sp_is_return)
 {
-	const struct stack *st;
-	bool guard;
-	uintptr_t off;
+	struct stack_span st;
+	uintptr_t off, low = sp;
 	int i = 0;
 
 	pr_crit("backtrace:");
 	print_frame(i++, rip, 0);
-	if (!(st = stack_find(sp, &guard)) || sp % 8) {
+	if (!stack_find(sp, &st) || sp % 8) {
 		pr_crit("  (rsp %#lx is on no known stack; not walking it)", (unsigned long)sp);
 		return;
 	}
-	if (sp + 8 <= st->hi && !guard &&
-	    (sp_is_return || returns_from_call_to(*(const uintptr_t *)sp, rip)))
+	if (sp + 8 <= st.hi && !st.in_guard &&
+	    (sp_is_return || returns_from_call_to(*(const uintptr_t *)sp, rip))) {
 		print_frame(i++, *(const uintptr_t *)sp, 1);
-	while (i < BACKTRACE_MAX && rbp >= sp && rbp >= st->lo && rbp % 8 == 0 &&
-	       rbp + 16 <= st->hi) {
-		uintptr_t ret = ((const uintptr_t *)rbp)[1];
-		uintptr_t next = ((const uintptr_t *)rbp)[0];
+		low = sp + 8;
+	}
+	while (i < BACKTRACE_MAX && rbp) {
+		uintptr_t ret, next;
 
+		if (rbp < sp || rbp < st.lo || rbp % 8 || rbp + 16 > st.hi)
+			break; /* not a frame of this stack */
+		ret = ((const uintptr_t *)rbp)[1];
+		next = ((const uintptr_t *)rbp)[0];
 		if (!ret)
+			return;
+		if (!ksyms_lookup(ret - 1, &off))
 			break;
 		print_frame(i++, ret, 1);
-		if (!ksyms_lookup(ret - 1, &off) || next <= rbp)
+		low = rbp + 16;
+		if (next && next <= rbp)
 			break;
 		rbp = next;
 	}
+	if (rbp && i < BACKTRACE_MAX && !st.in_guard)
+		scan(i, low, &st);
 }
 
 void panic(const char *fmt, ...)

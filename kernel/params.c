@@ -10,6 +10,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/printk.h"
+#include "lib/kc/strto.h"
 
 #define PARAM_VALUE_MAX 64
 #define PARAMS_TOKEN_MAX 256
@@ -18,6 +19,7 @@
 int param_set_int(const struct param *p, const char *val)
 {
 	char *end;
+	unsigned long long u;
 	long v;
 
 	/* [sign] decimal or 0x hex digits: a leading zero does not mean octal. */
@@ -26,13 +28,12 @@ int param_set_int(const struct param *p, const char *val)
 	bool hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
 
 	digits += hex ? 2 : 0;
-	/* strtol would take a sign, spaces, or a second 0x; none is valid here. */
 	if (!isxdigit((unsigned char)digits[0]) || digits[1] == 'x' || digits[1] == 'X')
 		return -EINVAL;
-	errno = 0;
-	v = strtol(digits, &end, hex ? 16 : 10);
-	v = neg ? -v : v;
-	if (*end || errno || v < p->min || v > p->max)
+	if (kstrtoull(digits, &end, hex ? 16 : 10, &u) < 0 || *end || u > LONG_MAX)
+		return -EINVAL;
+	v = neg ? -(long)u : (long)u;
+	if (v < p->min || v > p->max)
 		return -EINVAL;
 	*(int *)p->var = (int)v;
 	return 0;
@@ -127,6 +128,32 @@ static int apply(const struct param *begin, const struct param *end, char *tok)
 	return 0;
 }
 
+/* "env.NAME=value": NAME=value joins the application's environment. */
+static int add_env(struct params_result *res, char *var)
+{
+	char *eq = strchr(var, '=');
+
+	if (!eq || eq == var) {
+		pr_warn("params: malformed '" ENV_PREFIX "%s': expected " ENV_PREFIX "NAME=value",
+			var);
+		return -EINVAL;
+	}
+	if (res->envc == PARAMS_ENV_MAX) {
+		pr_warn("params: more than %d environment variables; '%s' is dropped",
+			PARAMS_ENV_MAX, var);
+		return -E2BIG;
+	}
+	/* A name given twice: the later value wins, as in a shell. */
+	for (int i = 0; i < res->envc; i++) {
+		if (!strncmp(res->envp[i], var, (size_t)(eq - var) + 1)) {
+			res->envp[i] = var;
+			return 0;
+		}
+	}
+	res->envp[res->envc++] = var;
+	return 0;
+}
+
 void params_parse(char *cmdline, const struct param *begin, const struct param *end,
 		  struct params_result *res)
 {
@@ -151,9 +178,18 @@ void params_parse(char *cmdline, const struct param *begin, const struct param *
 			res->help = true;
 	if (res->help)
 		params_print_help(begin, end);
-	for (i = 0; i < sep; i++)
-		if (strcmp(tok[i], "help") && apply(begin, end, tok[i]) < 0)
+	for (i = 0; i < sep; i++) {
+		if (!strcmp(tok[i], "help"))
+			continue;
+		if (!strncmp(tok[i], ENV_PREFIX, strlen(ENV_PREFIX))) {
+			if (add_env(res, tok[i] + strlen(ENV_PREFIX)) < 0)
+				res->warnings++;
+			continue;
+		}
+		if (apply(begin, end, tok[i]) < 0)
 			res->warnings++;
+	}
+	res->envp[res->envc] = NULL;
 	for (i = sep + 1; i < n; i++) {
 		if (res->argc == PARAMS_ARGV_MAX) {
 			pr_warn("params: more than %d application arguments; the rest is dropped",

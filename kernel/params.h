@@ -58,11 +58,17 @@ void param_show_string(const struct param *p, char *buf, size_t size);
 	PARAM_DEFINE(.name = pname, .help = text, .set = setfn, .show = showfn)
 
 #define PARAMS_ARGV_MAX 128
+#define PARAMS_ENV_MAX 64
+/* Before "--", "env.NAME=value" sets an environment variable of the application. */
+#define ENV_PREFIX "env."
 
 struct params_result {
 	/* argv[0] is left NULL for the caller; argv[argc] is NULL; argc <= PARAMS_ARGV_MAX. */
 	int argc;
 	char *argv[PARAMS_ARGV_MAX + 1];
+	/* "NAME=value" strings, envp[envc] NULL; a name given twice keeps the last value. */
+	int envc;
+	char *envp[PARAMS_ENV_MAX + 1];
 	bool help;    /* "help" was given: the table was printed */
 	int warnings; /* unknown, malformed or rejected kernel parameters */
 };

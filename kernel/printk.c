@@ -8,7 +8,7 @@
 #include "kernel/console.h"
 #include "kernel/params.h"
 #include "kernel/time.h"
-#include "lib/libc/format.h"
+#include "lib/kc/format.h"
 
 /* A message longer than this is cut, and the cut is marked. */
 #define PRINTK_LINE_MAX 512

@@ -23,6 +23,15 @@ __attribute__((format(printf, 2, 3))) void printk(enum log_level level, const ch
 #define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+/* A warning printed the first time only: for what an application may repeat. */
+#define pr_warn_once(...)                     \
+	do {                                  \
+		static bool warned_;          \
+		if (!warned_) {               \
+			warned_ = true;       \
+			pr_warn(__VA_ARGS__); \
+		}                             \
+	} while (0)
 
 /* Would a message at level be printed? For messages that cost work to build. */
 bool printk_enabled(enum log_level level);

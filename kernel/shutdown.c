@@ -6,7 +6,8 @@
 #include "kernel/irq.h"
 #include "kernel/page.h"
 #include "kernel/printk.h"
-#include "lib/libc/malloc.h"
+#include "kernel/malloc.h"
+#include "lib/abi/abi.h"
 
 /*
  * QEMU's isa-debug-exit (iobase 0xf4, iosize 4): writing v makes QEMU exit
@@ -26,7 +27,7 @@ void shutdown_exit(int status)
 void shutdown_app_exit(int status)
 {
 	struct page_stats pages;
-	struct heap_stats heap;
+	struct heap_stats kheap, app_heap;
 
 	if (status < 0 || status > EXIT_APP_MAX) {
 		pr_warn("shutdown: exit status %d is outside 0-%d, the range that reaches the "
@@ -36,12 +37,16 @@ void shutdown_app_exit(int status)
 		status = EXIT_APP_MAX;
 	}
 	page_stats(&pages);
-	malloc_stats(&heap);
+	kmalloc_stats(&kheap);
+	malloc_app_stats(&app_heap);
 	pr_info("shutdown: application exited with status %d", status);
-	pr_info("shutdown: RAM in use %lu KiB of %lu (heap peak %lu KiB)",
+	pr_info("shutdown: RAM in use %lu KiB of %lu (heap peaks: kernel %lu KiB, application "
+		"%lu KiB)",
 		(unsigned long)((pages.total - pages.free) >> 10),
-		(unsigned long)(pages.total >> 10), (unsigned long)(heap.peak >> 10));
+		(unsigned long)(pages.total >> 10), (unsigned long)(kheap.peak >> 10),
+		(unsigned long)(app_heap.peak >> 10));
 	irq_report();
 	trap_report();
+	abi_report();
 	shutdown_exit(status);
 }

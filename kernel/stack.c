@@ -1,5 +1,7 @@
 #include "kernel/stack.h"
 
+#include "kernel/mmap.h"
+
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
 #include "boot/boot.h"
@@ -89,16 +91,17 @@ void stack_free(struct stack *s)
 	page_free((void *)mem, n);
 }
 
-const struct stack *stack_find(uintptr_t addr, bool *in_guard)
+bool stack_find(uintptr_t addr, struct stack_span *span)
 {
 	list_for_each(l, &stacks.all)
 	{
 		const struct stack *s = list_entry(l, struct stack, link);
 
 		if (addr >= s->lo - PAGE_SIZE && addr < s->hi) {
-			*in_guard = addr < s->lo;
-			return s;
+			*span = (struct stack_span){ s->name, s->lo, s->hi, addr < s->lo };
+			return true;
 		}
 	}
-	return NULL;
+	span->name = "application thread";
+	return mmap_find_stack(addr, &span->lo, &span->hi, &span->in_guard);
 }

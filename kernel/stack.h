@@ -37,10 +37,19 @@ int stack_init(void);
 struct stack *stack_alloc(size_t size, const char *name);
 void stack_free(struct stack *s);
 
+/* Where a stack lies, as stack_find() sees it. */
+struct stack_span {
+	const char *name; /* the kernel stack's, or "application thread" */
+	uintptr_t lo, hi; /* usable [lo, hi) */
+	bool in_guard;	  /* the address was in the guard page below lo */
+};
+
 /*
- * The stack whose usable part or guard page holds addr; *in_guard says
- * which. Safe in crash reports: it only reads.
+ * The stack whose usable part or guard holds addr: a kernel stack, or an
+ * application's mapping (a musl thread stack, whose guard is the PROT_NONE
+ * mapping right below it). False if none. Safe in crash reports: it only
+ * reads.
  */
-const struct stack *stack_find(uintptr_t addr, bool *in_guard);
+bool stack_find(uintptr_t addr, struct stack_span *span);
 
 #endif

@@ -38,6 +38,7 @@ static struct {
 	bool need_resched;
 	unsigned preempt_off; /* sched_preempt_disable() depth */
 	unsigned live;	      /* threads that have not exited, idle included */
+	uint64_t exited_ns;   /* CPU time of the threads that are gone */
 	/* Waiting threads that something other than a thread may wake. */
 	unsigned timed_waiters, input_waiters;
 	struct sched_stats stats;
@@ -56,6 +57,7 @@ void sched_link_thread(struct thread *t)
 void sched_unlink_thread(struct thread *t)
 {
 	assert(!irqs_enabled());
+	sched_state.exited_ns += t->runtime_ns; /* the process's CPU time keeps it */
 	list_del(&t->all);
 	sched_state.stats.threads--;
 }
@@ -118,12 +120,18 @@ static void thread_timer_expired(struct timerq_entry *e)
 	sched_wake(t);
 }
 
-int sched_wait(struct waitq *q, uint64_t deadline)
+int sched_wait(struct waitq *q, uint64_t deadline, bool interruptible)
 {
 	struct thread *self = sched_state.current;
 
 	assert(!irqs_enabled());
 	assert(self != sched_state.idle);
+	if (interruptible && self->interrupted) {
+		if (q)
+			list_del(&self->link);
+		return -EINTR;
+	}
+	self->wait_intr = interruptible;
 	self->state = q ? THREAD_BLOCKED : THREAD_SLEEPING;
 	self->waiting_on = q;
 	self->timed_out = false;
@@ -137,7 +145,25 @@ int sched_wait(struct waitq *q, uint64_t deadline)
 		timerq_add(&sched_state.sleepers, &self->timer, deadline);
 	}
 	sched_schedule();
+	self->wait_intr = false;
+	if (interruptible && self->interrupted)
+		return -EINTR;
 	return self->timed_out ? -ETIMEDOUT : 0;
+}
+
+void thread_interrupt(struct thread *t)
+{
+	unsigned long flags = irq_save();
+
+	t->interrupted = true;
+	if (t->wait_intr && (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING))
+		sched_wake(t);
+	irq_restore(flags);
+}
+
+void thread_interrupt_clear(struct thread *t)
+{
+	t->interrupted = false;
 }
 
 static void sched_timer_expired(struct timerq_entry *e)
@@ -307,6 +333,46 @@ int sched_start(void *(*fn)(void *), void *arg, size_t stack_size)
 	idle_loop();
 }
 
+uint64_t thread_runtime_ns(const struct thread *t)
+{
+	unsigned long flags = irq_save();
+	uint64_t ns = t->runtime_ns;
+
+	if (t == sched_state.current)
+		ns += clock_monotonic_ns() - t->ran_since;
+	irq_restore(flags);
+	return ns;
+}
+
+uint64_t sched_busy_ns(void)
+{
+	unsigned long flags = irq_save();
+	uint64_t ns = sched_state.exited_ns;
+
+	list_for_each(l, &sched_state.all)
+	{
+		const struct thread *t = list_entry(l, struct thread, all);
+
+		if (t != sched_state.idle)
+			ns += thread_runtime_ns(t);
+	}
+	irq_restore(flags);
+	return ns;
+}
+
+struct thread *sched_find_thread(bool (*pred)(struct thread *t, void *arg), void *arg)
+{
+	assert(!irqs_enabled());
+	list_for_each(l, &sched_state.all)
+	{
+		struct thread *t = list_entry(l, struct thread, all);
+
+		if (t->state != THREAD_EXITED && pred(t, arg))
+			return t;
+	}
+	return NULL;
+}
+
 static const char *const state_names[] = {
 	[THREAD_RUNNABLE] = "runnable", [THREAD_RUNNING] = "running", [THREAD_BLOCKED] = "blocked",
 	[THREAD_SLEEPING] = "sleeping", [THREAD_EXITED] = "exited",
@@ -318,13 +384,15 @@ void sched_dump(void)
 		return; /* before sched_start(): no threads */
 	list_for_each(l, &sched_state.all)
 	{
-		const struct thread *t = list_entry(l, struct thread, all);
+		struct thread *t = list_entry(l, struct thread, all);
 		const struct switch_frame *f = (const struct switch_frame *)t->sp;
 
 		pr_crit("thread %lu '%s': %s, %lu ms of CPU", (unsigned long)t->id, t->name,
 			state_names[t->state], (unsigned long)(t->runtime_ns / NSEC_PER_MSEC));
-		if (t != sched_state.current && t->state != THREAD_EXITED && t->sp)
+		if (t != sched_state.current && t->state != THREAD_EXITED && t->sp) {
 			panic_backtrace(f->ret, f->rbp, t->sp, false);
+			thread_describe(t);
+		}
 	}
 }
 

@@ -35,11 +35,10 @@ struct sched_timer {
 	void (*fn)(struct sched_timer *t);
 };
 
-/*
- * Gives the boot context a TLS block (so errno works) before anything else
- * runs; the first call in kernel_main(). 0.
- */
-int thread_boot_tls(void);
+struct syscall_frame;
+
+/* Makes the boot context a thread as far as thread_self() goes: early in boot. 0. */
+int thread_early(void);
 
 /*
  * Makes the boot context the idle thread, starts the timer, creates a thread
@@ -52,6 +51,24 @@ int sched_start(void *(*fn)(void *), void *arg, size_t stack_size);
 /* A new runnable thread running fn(arg), or NULL (out of memory). */
 struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
 			     bool detached);
+
+/*
+ * An application thread for clone(): it will resume from a copy of parent
+ * (the caller's system-call frame) with rax = 0, rsp = sp, the FS base
+ * fs_base, and a copy of the caller's FPU state; detached (the application
+ * joins through futexes). 0 and *out, not yet running (thread_launch), or
+ * -ENOMEM, or -EFAULT if sp is no stack.
+ */
+int thread_clone(const struct syscall_frame *parent, uint64_t sp, uint64_t fs_base,
+		 struct thread **out);
+void thread_launch(struct thread *t);
+/* Frees a thread from thread_clone() that will not be launched after all. */
+void thread_discard(struct thread *t);
+
+/*
+ * Ends the calling thread. If it has a clear-tid word (CLONE_CHILD_CLEARTID,
+ * set_tid_address), 0 is written there and a futex waiter on it woken.
+ */
 __attribute__((noreturn)) void thread_exit(void *ret);
 /* Waits for t to exit; 0, -EINVAL (detached or joined), or -EDEADLK (self). */
 int thread_join(struct thread *t, void **ret);
@@ -68,10 +85,67 @@ static inline struct thread *thread_self(void)
 /* Renames t; 0, or -ERANGE if name does not fit THREAD_NAME_MAX. */
 int thread_set_name(struct thread *t, const char *name);
 const char *thread_name(const struct thread *t);
+/* The thread's id: Linux's tid (the main thread's is 1, the pid). */
+uint64_t thread_id(const struct thread *t);
+/* The calling thread's FS base (the application's TLS pointer). */
+void thread_set_fs_base(uint64_t base);
+uint64_t thread_fs_base(void);
+/* The word thread_exit() clears: the caller's, or a new thread's. */
+void thread_set_clear_tid(void *word);
+void thread_set_child_clear_tid(struct thread *t, void *word);
+/* A slot for the layer above's per-thread state, freed by the hook below. */
+void **thread_abi(struct thread *t);
+
+/* What every struct thread begins with, so that the running thread's are one load. */
+struct thread_head {
+	struct thread *self; /* the GS base points here (thread_self) */
+	void *abi;	     /* thread_abi()'s slot */
+};
+
+/* The running thread's thread_abi() slot's value, in one load. */
+static inline void *thread_self_abi(void)
+{
+	return arch_thread_word(__builtin_offsetof(struct thread_head, abi));
+}
+/* Called on each thread as it is freed, to free what thread_abi() holds. */
+void thread_set_release(void (*release)(struct thread *t));
+/* Called on each thread sched_dump() lists, to add what the layers above know. */
+void thread_set_describe(void (*describe)(struct thread *t));
+
+/*
+ * The running thread's FPU registers, for a signal handler's frame:
+ * thread_fpu_copy() saves them into dst (thread_fpu_size() bytes, 64-byte
+ * aligned); thread_fpu_set() makes src's the ones it goes on with.
+ */
+size_t thread_fpu_size(void);
+void thread_fpu_copy(void *dst);
+void thread_fpu_set(const void *src);
+
+/* CPU time t has used, the slice it is running now included. */
+uint64_t thread_runtime_ns(const struct thread *t);
+/* CPU time every thread but idle has used: the process's. */
+uint64_t sched_busy_ns(void);
+
+/*
+ * The first thread for which pred(t, arg) is true, or NULL; exited ones
+ * are skipped. Interrupts off (pred runs with them off).
+ */
+struct thread *sched_find_thread(bool (*pred)(struct thread *t, void *arg), void *arg);
+
 void thread_yield(void);
-/* Sleeps until the monotonic clock reads deadline (ns). */
-void thread_sleep_until(uint64_t deadline);
-void thread_sleep_ns(uint64_t ns);
+/*
+ * Sleeps until the monotonic clock reads deadline (ns). 0, or -EINTR if
+ * interruptible and thread_interrupt() came first.
+ */
+int thread_sleep_until(uint64_t deadline, bool interruptible);
+int thread_sleep_ns(uint64_t ns, bool interruptible);
+
+/*
+ * Marks t interrupted (a signal for it): its interruptible wait, now or
+ * next, ends with -EINTR, until thread_interrupt_clear(). Any context.
+ */
+void thread_interrupt(struct thread *t);
+void thread_interrupt_clear(struct thread *t);
 
 /*
  * Blocks the calling thread on q until woken or until deadline (0: none).
@@ -79,6 +153,8 @@ void thread_sleep_ns(uint64_t ns);
  * 0 if woken, -ETIMEDOUT if the deadline passed first.
  */
 int waitq_wait(struct waitq *q, uint64_t deadline);
+/* The same, and -EINTR when the thread is interrupted (a signal). */
+int waitq_wait_intr(struct waitq *q, uint64_t deadline);
 /* Wakes the longest waiter; returns it, or NULL. Interrupts off; ok in IRQs. */
 struct thread *waitq_wake_one(struct waitq *q);
 /* Wakes every waiter; returns how many. Interrupts off; ok in IRQs. */

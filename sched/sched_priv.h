@@ -15,19 +15,22 @@ enum thread_state {
 struct stack;
 
 struct thread {
-	struct thread *self; /* first: the GS base points here (thread_self) */
+	struct thread_head head; /* first: the GS base points here (thread_self) */
 	char name[THREAD_NAME_MAX];
 	enum thread_state state;
 	uint64_t sp;	     /* saved by switch_stack() */
-	struct stack *stack; /* NULL for the boot thread */
-	void *fpu;	     /* XSAVE/FXSAVE area */
-	void *tls;	     /* the TLS block; fs_base points into it */
-	uint64_t fs_base;
+	struct stack *stack; /* the kernel's; NULL for idle and for clone()'s threads */
+	void *fpu;	     /* XSAVE/FXSAVE area; NULL for idle */
+	uint64_t fs_base;    /* the application's TLS pointer */
+	void *clear_child_tid;
+	void *abi;		   /* lib/abi's per-thread state */
 	struct list_head link;	   /* on the run queue, a wait queue or the reap list */
 	struct list_head all;	   /* on the list of every thread, for reports and gdb */
 	struct waitq *waiting_on;  /* the wait queue, while BLOCKED */
 	struct timerq_entry timer; /* on the sleep queue, while it has a deadline */
 	bool timed_out;
+	bool wait_intr;			   /* the wait ends early on thread_interrupt() */
+	bool interrupted;		   /* thread_interrupt() came, not yet cleared */
 	bool counted_timed, counted_input; /* in sched's waiter counts (deadlock detection) */
 	bool detached, joined;
 	void *(*fn)(void *);
@@ -47,9 +50,10 @@ void sched_schedule(void);
 /*
  * The running thread waits until sched_wake(): BLOCKED on q (already on its
  * list), or SLEEPING if q is NULL; with a timeout at deadline unless it is
- * 0. Interrupts off. 0, or -ETIMEDOUT if the deadline ended the wait.
+ * 0. Interrupts off. 0, -ETIMEDOUT if the deadline ended the wait, or, if
+ * interruptible, -EINTR when thread_interrupt() ended it or had come.
  */
-int sched_wait(struct waitq *q, uint64_t deadline);
+int sched_wait(struct waitq *q, uint64_t deadline, bool interruptible);
 
 /* Ends t's wait: off its wait queue and the sleep queue, runnable. Interrupts off. */
 void sched_wake(struct thread *t);
@@ -60,6 +64,9 @@ void sched_unlink_thread(struct thread *t);
 
 /* Frees the detached threads that have exited. Not in an interrupt handler. */
 void thread_reap(void);
+
+/* What the layers above say of t, in a report (thread_set_describe). */
+void thread_describe(struct thread *t);
 
 /* Frees what t owns, whatever of it was allocated (not while it runs). */
 void thread_destroy(struct thread *t);

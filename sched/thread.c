@@ -1,7 +1,7 @@
 /*
- * Threads: creation with a guarded stack, an FPU area and a TLS block;
- * exit, join, detach, and reclaiming what exited threads leave behind;
- * yielding and sleeping.
+ * Threads: creation (the kernel's, with a guarded stack, and the
+ * application's, from clone()), exit, join, detach, reclaiming what exited
+ * threads leave behind; yielding and sleeping.
  */
 #include "sched/sched.h"
 
@@ -14,47 +14,28 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/switch.h"
-#include "arch/x86_64/tls.h"
+#include "arch/x86_64/syscall.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
-#include "kernel/sections.h"
 #include "kernel/stack.h"
 #include "kernel/time.h"
+#include "kernel/uaccess.h"
+#include "sched/futex.h"
 #include "sched/sched_priv.h"
-
-/* Must match the alignment linker.ld gives .tdata and .tbss. */
-#define TLS_ALIGN 64
-/* The boot context's TLS block, in the image; linker.ld checks that the TLS fits. */
-#define BOOT_TLS_SIZE 4096
 
 static struct {
 	struct thread boot;
 	struct list_head reap; /* detached threads that have exited */
-	uint64_t next_id;
-	bool fsgsbase; /* wrfsbase/wrgsbase work (known once the idle thread is made) */
-	unsigned char boot_tls[BOOT_TLS_SIZE] __attribute__((aligned(TLS_ALIGN)));
+	uint64_t next_id;      /* idle is 0, main 1: Linux's pid and the main thread's tid */
+	bool fsgsbase;	       /* wrfsbase/wrgsbase work (known once the idle thread is made) */
+	void (*release)(struct thread *t);  /* frees what the layers above attached */
+	void (*describe)(struct thread *t); /* reports what they know of it */
 } threads;
 
-static size_t tls_area(void)
+int thread_early(void)
 {
-	return ((size_t)__tls_size + TLS_ALIGN - 1) & ~(size_t)(TLS_ALIGN - 1);
-}
-
-#define TLS_BLOCK_SIZE (tls_area() + ARCH_TLS_TCB_SIZE)
-
-static uint64_t tls_setup(unsigned char *block)
-{
-	return arch_tls_setup(block, tls_area(), __tdata_start,
-			      (size_t)(__tdata_end - __tdata_start));
-}
-
-int thread_boot_tls(void)
-{
-	threads.boot.self = &threads.boot;
-	threads.boot.fs_base = tls_setup(threads.boot_tls);
-	/* Before cpu_init(): no wrfsbase or wrgsbase yet. */
-	set_fs_base(threads.boot.fs_base, false);
-	arch_set_thread_pointer(&threads.boot, false);
+	threads.boot.head.self = &threads.boot;
+	arch_set_thread_pointer(&threads.boot, false); /* before cpu_init(): no wrgsbase yet */
 	return 0;
 }
 
@@ -80,7 +61,23 @@ struct thread *thread_boot(void)
 	return t;
 }
 
-/* Where every new thread starts, entered by switch_stack()'s return. */
+void thread_set_release(void (*release)(struct thread *t))
+{
+	threads.release = release;
+}
+
+void thread_set_describe(void (*describe)(struct thread *t))
+{
+	threads.describe = describe;
+}
+
+void thread_describe(struct thread *t)
+{
+	if (threads.describe)
+		threads.describe(t);
+}
+
+/* Where every kernel-made thread starts, entered by switch_stack()'s return. */
 static __attribute__((noreturn)) void thread_start(void)
 {
 	struct thread *self = thread_self(); /* the switch set our GS base */
@@ -91,30 +88,42 @@ static __attribute__((noreturn)) void thread_start(void)
 
 void thread_destroy(struct thread *t)
 {
+	if (threads.release)
+		threads.release(t);
 	fpu_release(t->fpu);
 	if (t->stack)
 		stack_free(t->stack);
-	free(t->fpu);
-	free(t->tls);
-	free(t);
+	kfree(t->fpu);
+	kfree(t);
 }
 
 static struct thread *thread_alloc(const char *name, size_t stack_size)
 {
-	struct thread *t = calloc(1, sizeof(*t));
+	struct thread *t = kcalloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
-	t->self = t;
+	t->head.self = t;
+	t->id = __atomic_fetch_add(&threads.next_id, 1, __ATOMIC_RELAXED); /* clone() returns it */
 	strncpy(t->name, name, sizeof(t->name) - 1);
-	t->stack = stack_alloc(stack_size, t->name);
-	t->fpu = aligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
-	t->tls = aligned_alloc(TLS_ALIGN, TLS_BLOCK_SIZE);
-	if (!t->stack || !t->fpu || !t->tls) {
+	t->stack = stack_size ? stack_alloc(stack_size, t->name) : NULL;
+	t->fpu = kaligned_alloc(FPU_AREA_ALIGN, fpu_area_size());
+	if ((stack_size && !t->stack) || !t->fpu) {
 		thread_destroy(t);
 		return NULL;
 	}
 	return t;
+}
+
+/* Makes a new thread known and runnable; it first runs from the frame at sp. */
+static void start(struct thread *t, uint64_t sp)
+{
+	unsigned long flags = irq_save();
+
+	t->sp = sp;
+	sched_link_thread(t);
+	sched_make_runnable(t);
+	irq_restore(flags);
 }
 
 struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
@@ -122,7 +131,6 @@ struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, s
 {
 	struct thread *t;
 	struct switch_frame *f;
-	unsigned long flags;
 
 	thread_reap();
 	t = thread_alloc(name, stack_size ? stack_size : THREAD_STACK_DEFAULT);
@@ -131,7 +139,6 @@ struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, s
 		return NULL;
 	}
 	fpu_area_init(t->fpu);
-	t->fs_base = tls_setup(t->tls);
 	t->fn = fn;
 	t->arg = arg;
 	t->detached = detached;
@@ -139,20 +146,77 @@ struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, s
 	f = (struct switch_frame *)(t->stack->hi - sizeof(uint64_t)) - 1;
 	*(uint64_t *)(t->stack->hi - sizeof(uint64_t)) = 0;
 	*f = (struct switch_frame){ .ret = (uint64_t)thread_start };
-	t->sp = (uint64_t)f;
-	flags = irq_save();
-	t->id = threads.next_id++;
-	sched_link_thread(t);
-	sched_make_runnable(t);
-	irq_restore(flags);
+	start(t, (uint64_t)f);
 	return t;
+}
+
+/*
+ * The child runs on the stack the application gave, from a copy of the
+ * parent's system-call frame placed below that stack's red zone: its first
+ * switch returns into syscall_new_thread, which resumes after the parent's
+ * `syscall` with rax = 0 and rsp = sp. It waits for thread_launch().
+ */
+int thread_clone(const struct syscall_frame *parent, uint64_t sp, uint64_t fs_base,
+		 struct thread **out)
+{
+	struct thread *self = thread_self(), *t;
+	struct syscall_frame *child;
+	struct switch_frame *f;
+
+	thread_reap();
+	t = thread_alloc(self->name, 0);
+	if (!t)
+		return -ENOMEM;
+	fpu_copy_current(t->fpu, self->fpu);
+	t->fs_base = fs_base;
+	t->detached = true; /* the application joins through futexes, not here */
+	child = (struct syscall_frame *)((sp - SYSCALL_RED_ZONE - sizeof(*child)) & ~15ULL);
+	f = (struct switch_frame *)child - 1;
+	if (copy_to_app(child, parent, sizeof(*child)) < 0 ||
+	    copy_to_app(f, &(struct switch_frame){ .ret = (uint64_t)syscall_new_thread },
+			sizeof(*f)) < 0) {
+		thread_destroy(t);
+		return -EFAULT;
+	}
+	child->rax = 0;
+	child->rsp = sp;
+	t->sp = (uint64_t)f;
+	*out = t;
+	return 0;
+}
+
+void thread_launch(struct thread *t)
+{
+	start(t, t->sp);
+}
+
+void thread_discard(struct thread *t)
+{
+	thread_destroy(t);
+}
+
+void thread_set_child_clear_tid(struct thread *t, void *word)
+{
+	t->clear_child_tid = word;
 }
 
 void thread_exit(void *ret)
 {
 	struct thread *self = thread_self();
 
+	/*
+	 * From here the thread never runs again with interrupts on: once the
+	 * word below is 0, a joiner may free the stack this runs on, so it
+	 * must not get the CPU before the last switch away.
+	 */
 	irq_disable();
+	/* CLONE_CHILD_CLEARTID: pthread_join waits for this word to become 0. */
+	if (self->clear_child_tid) {
+		int zero = 0;
+
+		if (copy_to_app(self->clear_child_tid, &zero, sizeof(zero)) == 0)
+			futex_wake(self->clear_child_tid, 1, FUTEX_BITSET_ANY);
+	}
 	self->ret = ret;
 	self->state = THREAD_EXITED;
 	waitq_wake_all(&self->joiners);
@@ -232,6 +296,49 @@ const char *thread_name(const struct thread *t)
 	return t->name;
 }
 
+uint64_t thread_id(const struct thread *t)
+{
+	return t->id;
+}
+
+void thread_set_fs_base(uint64_t base)
+{
+	struct thread *self = thread_self();
+
+	self->fs_base = base;
+	set_fs_base(base, threads.fsgsbase);
+}
+
+uint64_t thread_fs_base(void)
+{
+	return thread_self()->fs_base;
+}
+
+void thread_set_clear_tid(void *word)
+{
+	thread_self()->clear_child_tid = word;
+}
+
+void **thread_abi(struct thread *t)
+{
+	return &t->head.abi;
+}
+
+size_t thread_fpu_size(void)
+{
+	return fpu_area_size();
+}
+
+void thread_fpu_copy(void *dst)
+{
+	fpu_copy_current(dst, thread_self()->fpu);
+}
+
+void thread_fpu_set(const void *src)
+{
+	fpu_load_current(thread_self()->fpu, src);
+}
+
 void thread_yield(void)
 {
 	unsigned long flags = irq_save();
@@ -240,18 +347,20 @@ void thread_yield(void)
 	irq_restore(flags);
 }
 
-void thread_sleep_until(uint64_t deadline)
+int thread_sleep_until(uint64_t deadline, bool interruptible)
 {
 	unsigned long flags = irq_save();
+	int err = 0;
 
 	if (deadline > clock_monotonic_ns())
-		sched_wait(NULL, deadline);
+		err = sched_wait(NULL, deadline, interruptible);
 	irq_restore(flags);
+	return err;
 }
 
-void thread_sleep_ns(uint64_t ns)
+int thread_sleep_ns(uint64_t ns, bool interruptible)
 {
 	uint64_t now = clock_monotonic_ns();
 
-	thread_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
+	return thread_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns, interruptible);
 }

@@ -6,14 +6,24 @@
 #include "arch/x86_64/arch.h"
 #include "sched/sched_priv.h"
 
-int waitq_wait(struct waitq *q, uint64_t deadline)
+static int wait(struct waitq *q, uint64_t deadline, bool interruptible)
 {
 	struct thread *self = thread_self();
 
 	assert(!irqs_enabled());
 	list_ensure(&q->waiters);
 	list_add_tail(&self->link, &q->waiters);
-	return sched_wait(q, deadline);
+	return sched_wait(q, deadline, interruptible);
+}
+
+int waitq_wait(struct waitq *q, uint64_t deadline)
+{
+	return wait(q, deadline, false);
+}
+
+int waitq_wait_intr(struct waitq *q, uint64_t deadline)
+{
+	return wait(q, deadline, true);
 }
 
 struct thread *waitq_peek(struct waitq *q)

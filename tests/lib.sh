@@ -115,6 +115,20 @@ expect_no_serial() {
 	fi
 }
 
+# has_lines FILE LINE...: FILE holds the LINEs, whole and one after another.
+has_lines() {
+	local file=$1 want rc
+	shift
+	want=$(mktemp)
+	printf '%s\n' "$@" >"$want"
+	awk 'NR == FNR { w[++n] = $0; next }
+	     { if ($0 == w[k + 1]) { if (++k == n) found = 1 } else k = ($0 == w[1]) }
+	     END { exit !found }' "$want" "$file"
+	rc=$?
+	rm -f "$want"
+	return $rc
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
 	local p

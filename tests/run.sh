@@ -33,8 +33,16 @@ run build hello-iso APP=hello iso
 run build crash APP=crash
 run build memtest APP=memtest
 run build schedtest APP=schedtest
+run build schedk APP=schedk
 run build threadexit APP=threadexit
 run build libctest APP=libctest
+run build libctest-linux APP=libctest linux
+run build sysabi APP=sysabi
+run build sysabi-linux APP=sysabi linux
+run build redzone APP=redzone
+run build fuzz APP=fuzz
+run build threads APP=threads
+run build procinfo APP=procinfo
 run build clocktest APP=clocktest
 run build deadlock APP=deadlock
 

@@ -8,6 +8,7 @@ what=${1:-run}
 
 # command-or-path:package
 need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
+	/usr/lib/x86_64-linux-musl/libc.a:musl-dev
 	qemu-system-x86_64:qemu-system-x86 /usr/share/qemu/qboot.rom:qemu-system-data)
 need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
 	mformat:mtools)

@@ -127,6 +127,15 @@ static inline void *arch_thread_pointer(void)
 	return p;
 }
 
+/* The word at offset in the running thread's struct (through the GS base). */
+static inline void *arch_thread_word(unsigned long offset)
+{
+	void *p;
+
+	__asm__("movq %%gs:(%1), %0" : "=r"(p) : "r"(offset));
+	return p;
+}
+
 /*
  * Replaces *word with to if it holds from; says whether it did. One
  * cmpxchg: on our one CPU no interrupt can cut it, so it needs no lock
@@ -227,6 +236,47 @@ static inline uintptr_t arch_call_target(uintptr_t ret)
 		return 0;
 	__builtin_memcpy(&rel, (const void *)(ret - sizeof(rel)), sizeof(rel));
 	return ret + (uintptr_t)(intptr_t)rel;
+}
+
+/* The length of an indirect call (FF /2) whose ModRM byte is m. */
+static inline unsigned x86_call_indirect_len(uint8_t m)
+{
+	unsigned mod = m >> 6, rm = m & 7, len = 2;
+
+	if (mod == 0 && rm == 5)
+		return 6; /* rip-relative */
+	if (mod == 1)
+		len += 1;
+	if (mod == 2)
+		len += 4;
+	if (mod != 3 && rm == 4)
+		len += 1; /* a SIB byte, which may name a 4-byte displacement of its own */
+	return len;
+}
+
+/*
+ * Do the bytes before ret hold a call that returns there (call rel32, or
+ * an indirect call with or without a REX prefix)? The caller makes sure
+ * the 8 bytes before ret are mapped. For stack scans, where frame pointers
+ * are missing (musl's code has none).
+ */
+static inline bool arch_is_return_address(uintptr_t ret)
+{
+	const uint8_t *p = (const uint8_t *)ret;
+
+	if (p[-X86_CALL_REL32_LEN] == X86_CALL_REL32)
+		return true;
+	for (unsigned len = 2; len <= 7; len++) {
+		const uint8_t *op = p - len;
+
+		if (op[0] != 0xFF || ((op[1] >> 3) & 7) != 2)
+			continue;
+		if (x86_call_indirect_len(op[1]) +
+			    ((op[1] & 0xC7) == 0x04 && (op[2] & 7) == 5 ? 4 : 0) ==
+		    len)
+			return true;
+	}
+	return false;
 }
 
 #endif

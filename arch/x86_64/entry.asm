@@ -2,6 +2,12 @@
 ; no error code, then its vector number, and jumps to trap_common, which saves
 ; the general registers as a struct trap_frame (arch/x86_64/trap.h) and calls
 ; trap_dispatch(frame).
+;
+; Every vector arrives on an IST stack (arch/x86_64/gdt.h). An interrupt
+; (vector 32 and up) first moves its frame off that shared stack, to below
+; the red zone of the stack it interrupted, and goes on there: the timer's
+; handler may switch threads, and a frame left on the IST stack would be
+; overwritten by the next interrupt. Exceptions stay on theirs.
 
 extern trap_dispatch
 global trap_stubs
@@ -12,6 +18,10 @@ bits 64
 ; Vectors for which the CPU pushes an error code.
 %define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+RED_ZONE	equ 128
+FRAME_WORDS	equ 9		; rbx and rax (pushed here), vector, error, rip, cs, rflags, rsp, ss
+FRAME_RSP	equ 7		; where the interrupted rsp sits in them
+
 %assign v 0
 %rep 256
 align 16
@@ -20,9 +30,31 @@ stub_%+v:
 	push 0
 %endif
 	push v
+%if v < 32
 	jmp trap_common
+%else
+	jmp irq_common
+%endif
 %assign v v + 1
 %endrep
+
+; Copies the frame to below the interrupted stack's red zone, 16-byte
+; aligned, and continues on that stack. Interrupts are off throughout.
+irq_common:
+	push rax
+	push rbx
+	mov rax, [rsp + FRAME_RSP * 8]
+	sub rax, RED_ZONE + FRAME_WORDS * 8
+	and rax, -16
+%assign w 0
+%rep FRAME_WORDS
+	mov rbx, [rsp + w * 8]
+	mov [rax + w * 8], rbx
+%assign w w + 1
+%endrep
+	mov rsp, rax
+	pop rbx
+	pop rax
 
 trap_common:
 	cld

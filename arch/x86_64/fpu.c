@@ -78,7 +78,7 @@ static void set_ts(bool on)
 void fpu_switch(void *area)
 {
 	fpu.current = area;
-	set_ts(area != fpu.owner);
+	set_ts(true);
 }
 
 bool fpu_trap(void)
@@ -86,6 +86,8 @@ bool fpu_trap(void)
 	if (!fpu.ts || !fpu.current)
 		return false;
 	set_ts(false);
+	if (fpu.owner == fpu.current)
+		return true; /* its registers are there still */
 	if (fpu.owner)
 		fpu_save(fpu.owner);
 	fpu_restore(fpu.current);
@@ -97,4 +99,22 @@ void fpu_release(void *area)
 {
 	if (fpu.owner == area)
 		fpu.owner = NULL;
+}
+
+void fpu_copy_current(void *dst, void *cur)
+{
+	if (fpu.owner == cur) {
+		memset(dst, 0, fpu.size); /* XSAVE leaves the header's reserved bytes be */
+		fpu_save(dst);
+	} else
+		memcpy(dst, cur, fpu.size);
+}
+
+void fpu_load_current(void *cur, const void *src)
+{
+	memcpy(cur, src, fpu.size);
+	if (fpu.owner == cur) {
+		fpu.owner = NULL; /* the registers are stale: the next use reloads cur */
+		set_ts(true);
+	}
 }

@@ -45,9 +45,7 @@ static struct {
 } gdt __attribute__((aligned(PAGE_SIZE)));
 
 static const char *const ist_names[IST_COUNT] = {
-	"double-fault IST",
-	"NMI IST",
-	"machine-check IST",
+	"double-fault IST", "NMI IST", "machine-check IST", "exception IST", "interrupt IST",
 };
 
 static void set_tss_descriptor(void)

@@ -7,12 +7,21 @@
 #define GDT_KERNEL_DATA 0x10
 #define GDT_TSS 0x18
 
-/* Interrupt stack table slots: faults that must not trust the current stack. */
+/*
+ * Interrupt stack table slots. Every vector arrives on one: the stack it
+ * interrupts may be an application's, whose 128 bytes below rsp (the red
+ * zone) hold live data that a frame pushed there would overwrite.
+ * Exceptions stay on theirs (they end the kernel, or return at once);
+ * interrupts move below the red zone of the stack they interrupted before
+ * anything can switch threads (arch/x86_64/entry.asm).
+ */
 enum ist_slot {
 	IST_DOUBLE_FAULT = 1,
 	IST_NMI = 2,
 	IST_MACHINE_CHECK = 3,
-	IST_COUNT = 3,
+	IST_EXCEPTION = 4,
+	IST_IRQ = 5,
+	IST_COUNT = 5,
 };
 
 /*

@@ -1,7 +1,8 @@
 /*
- * The IDT: all 256 vectors point at their stubs in entry.asm. Double fault,
- * NMI and machine check run on their own IST stacks, so a blown kernel stack
- * still gets a report.
+ * The IDT: all 256 vectors point at their stubs in entry.asm, each on an
+ * IST stack (arch/x86_64/gdt.h): double fault, NMI and machine check each
+ * on its own, so a blown stack still gets a report; other exceptions on
+ * one; interrupts on another, which they leave at once.
  */
 #include "arch/x86_64/idt.h"
 
@@ -48,7 +49,7 @@ void idt_init(void)
 	struct idt_pointer ptr = { sizeof(idt.gate) - 1, (uint64_t)idt.gate };
 
 	for (int v = 0; v < VEC_COUNT; v++)
-		set_gate(v, trap_stubs[v], 0);
+		set_gate(v, trap_stubs[v], v < VEC_EXCEPTIONS ? IST_EXCEPTION : IST_IRQ);
 	set_gate(VEC_NMI, trap_stubs[VEC_NMI], IST_NMI);
 	set_gate(VEC_DOUBLE_FAULT, trap_stubs[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT);
 	set_gate(VEC_MACHINE_CHECK, trap_stubs[VEC_MACHINE_CHECK], IST_MACHINE_CHECK);

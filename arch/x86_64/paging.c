@@ -16,6 +16,16 @@
 #define PTE_PCD (1ULL << 4)
 #define PTE_HUGE (1ULL << 7)
 #define PTE_NX (1ULL << 63)
+/*
+ * Bits the CPU ignores in an entry that is not present, kept for the
+ * application's zero-fill pages (paging_set_lazy): the page is its own
+ * (identity mapped) but not yet zeroed, and the rest say what it may be
+ * once it is.
+ */
+#define PTE_LAZY (1ULL << 9)
+#define PTE_LAZY_ACCESS (1ULL << 10)
+#define PTE_LAZY_WRITE (1ULL << 11)
+#define PTE_LAZY_EXEC (1ULL << 52)
 #define PTE_ADDR 0x000FFFFFFFFFF000ULL
 #define CR0_WP (1ULL << 16)
 
@@ -30,7 +40,9 @@ static struct {
 	uint64_t *pml4;
 	uint64_t nx; /* PTE_NX if the CPU has it, else 0 (the bit is reserved) */
 	uint64_t device_next;
-	uint64_t tables; /* page-table pages in use (they are never freed) */
+	uint64_t
+		tables; /* page-table pages in use (freed when a 2 MiB page takes a table's place) */
+	uint64_t lazy_faults; /* zero-fill pages filled on first touch */
 } paging;
 
 static int map_locked(uint64_t virt, uint64_t phys, size_t size, unsigned flags);
@@ -128,11 +140,24 @@ static int map_locked(uint64_t virt, uint64_t phys, size_t size, unsigned flags)
 			    end - virt >= HUGE_SIZE;
 		uint64_t *e = entry_for(virt, huge ? 2 : 1, true);
 
+		uint64_t old;
+
 		if (!e)
 			return -ENOMEM;
+		old = *e;
 		*e = phys | f | (huge ? PTE_HUGE : 0);
-		if (paging.pml4 == (uint64_t *)read_cr3())
-			invlpg(virt);
+		if (huge && old & PTE_PRESENT && !(old & PTE_HUGE)) {
+			/*
+			 * A table of 4 KiB pages gives way to one 2 MiB page: the
+			 * table goes back, and any of its 512 pages may be cached.
+			 */
+			page_free((void *)(old & PTE_ADDR), 1);
+			paging.tables--;
+			if (paging.pml4 == (uint64_t *)read_cr3())
+				write_cr3(read_cr3());
+		} else if (old & PTE_PRESENT && paging.pml4 == (uint64_t *)read_cr3()) {
+			invlpg(virt); /* an entry not present was never cached */
+		}
 		virt += huge ? HUGE_SIZE : PAGE_SIZE;
 		phys += huge ? HUGE_SIZE : PAGE_SIZE;
 	}
@@ -160,6 +185,81 @@ int paging_unmap(uint64_t virt, size_t size)
 	}
 	irq_restore(irq);
 	return err;
+}
+
+/* The software bits that remember flags (and whether the page may be touched at all). */
+static uint64_t lazy_bits(unsigned flags, bool access)
+{
+	return PTE_LAZY | (access ? PTE_LAZY_ACCESS : 0) |
+	       (flags & PAGING_WRITE ? PTE_LAZY_WRITE : 0) |
+	       (flags & PAGING_EXEC ? PTE_LAZY_EXEC : 0);
+}
+
+/*
+ * Gives each page of [virt, virt + size) flags (or no access): pages still
+ * to be zeroed, and every page when fresh, become (or stay) zero-fill
+ * pages with that plan; the rest are mapped, or not present with their
+ * data kept.
+ */
+static int retarget(uint64_t virt, size_t size, unsigned flags, bool access, bool fresh)
+{
+	unsigned long irq = irq_save();
+	int err = 0;
+
+	for (uint64_t v = virt; v < virt + size; v += PAGE_SIZE) {
+		uint64_t *e = entry_for(v, 1, true), old;
+
+		if (!e) {
+			err = -ENOMEM;
+			break;
+		}
+		old = *e;
+		if (fresh || old & PTE_LAZY)
+			*e = v | lazy_bits(flags, access);
+		else
+			*e = access ? v | pte_flags(flags) : v;
+		if (old & PTE_PRESENT)
+			invlpg(v);
+	}
+	irq_restore(irq);
+	return err;
+}
+
+int paging_set_lazy(uint64_t virt, size_t size, unsigned flags, bool access)
+{
+	return retarget(virt, size, flags, access, true);
+}
+
+int paging_protect(uint64_t virt, size_t size, unsigned flags, bool access)
+{
+	return retarget(virt, size, flags, access, false);
+}
+
+bool paging_fault(uint64_t addr)
+{
+	uint64_t v = addr & ~(PAGE_SIZE - 1), *e, lazy;
+	unsigned flags;
+
+	if (!paging.pml4 || !(e = entry_for(v, 1, false)) || !(*e & PTE_LAZY) ||
+	    !(*e & PTE_LAZY_ACCESS))
+		return false;
+	lazy = *e;
+	flags = (lazy & PTE_LAZY_WRITE ? PAGING_WRITE : 0) |
+		(lazy & PTE_LAZY_EXEC ? PAGING_EXEC : 0);
+	*e = v | pte_flags(PAGING_WRITE);
+	invlpg(v);
+	memset((void *)v, 0, PAGE_SIZE);
+	if (flags != PAGING_WRITE) {
+		*e = v | pte_flags(flags);
+		invlpg(v);
+	}
+	paging.lazy_faults++;
+	return true;
+}
+
+uint64_t paging_lazy_faults(void)
+{
+	return paging.lazy_faults;
 }
 
 int paging_query(uint64_t addr)

@@ -6,6 +6,7 @@
 #ifndef ARCH_X86_64_PAGING_H
 #define ARCH_X86_64_PAGING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,28 @@ int paging_map(uint64_t virt, uint64_t phys, size_t size, unsigned flags);
 int paging_unmap(uint64_t virt, size_t size);
 
 /*
+ * Zero-fill on demand, for the application's anonymous memory: each page
+ * of [virt, virt + size) (its own, identity mapped) becomes not present,
+ * to be zeroed and mapped with flags the first time it is touched
+ * (paging_fault), if access allows it at all. 0 or -ENOMEM (splitting a
+ * 2 MiB page needs a table).
+ */
+int paging_set_lazy(uint64_t virt, size_t size, unsigned flags, bool access);
+/*
+ * New protection for [virt, virt + size): present pages get flags (or
+ * become not present, their data kept, without access); pages still to be
+ * zeroed keep waiting, with the new protection planned. 0 or -ENOMEM.
+ */
+int paging_protect(uint64_t virt, size_t size, unsigned flags, bool access);
+/*
+ * For the page-fault handler: if addr's page waits to be zeroed and may be
+ * touched, zeroes and maps it, and says so; the access can then go again.
+ */
+bool paging_fault(uint64_t addr);
+/* How many pages paging_fault() has filled. */
+uint64_t paging_lazy_faults(void);
+
+/*
  * Maps size bytes of device memory at phys, uncached; returns where it can
  * be reached (phys itself below 2^47), or NULL.
  */
@@ -47,7 +70,7 @@ void *paging_map_device(uint64_t phys, size_t size);
  */
 int paging_query(uint64_t addr);
 
-/* Pages holding page tables; tables are kept once made (guard pages split 2 MiB pages). */
+/* Pages holding page tables (guard pages and zero-fill pages split 2 MiB pages). */
 uint64_t paging_table_pages(void);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * What happens on a trap: #NM is lazy FPU switching; any other CPU
- * exception ends the kernel with a crash report; an interrupt goes to the
- * handler kernel/irq.c routes it to, and may switch threads on the way out.
+ * What happens on a trap: #NM is lazy FPU switching; a #PF or #GP in one
+ * of the copies of application memory resumes at its fixup (an -EFAULT);
+ * any other CPU exception ends the kernel with a crash report; an interrupt
+ * goes to the handler kernel/irq.c routes it to, and may switch threads on
+ * the way out.
  */
 #include "arch/x86_64/trap.h"
 
@@ -10,8 +12,12 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/vectors.h"
+#include <string.h>
+
 #include "kernel/irq.h"
+#include "kernel/ksyms.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -53,9 +59,24 @@ static const char *const exception_names[VEC_EXCEPTIONS] = {
 	[30] = "security exception (#SX)",
 };
 
+/* An instruction that may fault on purpose, and where it resumes (arch/x86_64/uaccess.asm). */
+struct extable_entry {
+	uint64_t insn, fixup;
+};
+
+extern const struct extable_entry __start_ceres_extable[], __stop_ceres_extable[];
+
 static struct {
 	uint64_t stray, spurious;
 } trap_stats;
+
+static uintptr_t fixup_for(uintptr_t rip)
+{
+	for (const struct extable_entry *e = __start_ceres_extable; e < __stop_ceres_extable; e++)
+		if (e->insn == rip)
+			return e->fixup;
+	return 0;
+}
 
 int trap_init(void)
 {
@@ -105,29 +126,60 @@ static void report_registers(const struct trap_frame *f)
 /* Names the stack rsp is on, and an overflow when the fault hit a guard page. */
 static void report_stack(const struct trap_frame *f, uint64_t cr2)
 {
-	bool guard;
-	const struct stack *s = stack_find(f->rsp, &guard);
-	const struct stack *hit;
+	struct stack_span s, hit;
 
-	if (s)
-		pr_crit("  stack: %s [%#lx-%#lx)%s", s->name, (unsigned long)s->lo,
-			(unsigned long)s->hi, guard ? ", rsp in its guard page" : "");
+	if (stack_find(f->rsp, &s))
+		pr_crit("  stack: %s [%#lx-%#lx)%s", s.name, (unsigned long)s.lo,
+			(unsigned long)s.hi, s.in_guard ? ", rsp in its guard page" : "");
 	else
 		pr_crit("  stack: rsp %#lx is on no known stack", (unsigned long)f->rsp);
 	if ((f->vector == VEC_PAGE_FAULT || f->vector == VEC_DOUBLE_FAULT) &&
-	    (hit = stack_find(cr2, &guard)) && guard)
-		pr_crit("  STACK OVERFLOW: the %s stack ran into its guard page at %#lx", hit->name,
+	    stack_find(cr2, &hit) && hit.in_guard)
+		pr_crit("  STACK OVERFLOW: the %s stack ran into its guard page at %#lx", hit.name,
 			(unsigned long)cr2);
+}
+
+/*
+ * An int3 in the application's code is a hlt that tools/trap-hlt.sh
+ * rewrote: musl stopping itself on purpose (a_crash()). Said as such, with
+ * a panic's status; stack smashing is named for the function that smashed.
+ */
+static bool report_app_stop(const struct trap_frame *f)
+{
+	uintptr_t at = f->rip - 1, off;
+	const char *fn;
+
+	if (f->vector != VEC_BREAKPOINT || at < (uintptr_t)__app_text_start ||
+	    at >= (uintptr_t)__text_end)
+		return false;
+	fn = ksyms_lookup(at, &off);
+	if (fn && !strncmp(fn, "__stack_chk_fail", strlen("__stack_chk_fail"))) { /* or _local */
+		const char *caller = ksyms_lookup(*(const uintptr_t *)f->rsp - 1, &off);
+
+		pr_crit("PANIC: stack smashing detected in %s()",
+			caller ? caller : "an unknown function");
+	} else {
+		pr_crit("PANIC: the application stopped itself in %s (musl's a_crash(): a failed "
+			"check, such as heap corruption)",
+			fn ? fn : "unknown code");
+	}
+	return true;
 }
 
 static __attribute__((noreturn)) void crash(const struct trap_frame *f)
 {
 	const char *name = exception_names[f->vector];
 	uint64_t cr2 = read_cr2();
+	bool stopped;
 
 	panic_enter(EXIT_CRASH);
-	pr_crit("CRASH: %s, vector %lu, error code %#lx", name ? name : "reserved exception",
-		(unsigned long)f->vector, (unsigned long)f->error);
+	stopped = report_app_stop(f);
+	if (!stopped)
+		pr_crit("CRASH: %s, vector %lu, error code %#lx",
+			name ? name : "reserved exception", (unsigned long)f->vector,
+			(unsigned long)f->error);
+	pr_crit("  in thread %lu '%s'", (unsigned long)thread_id(thread_self()),
+		thread_name(thread_self()));
 	if (f->vector == VEC_PAGE_FAULT)
 		report_page_fault(f, cr2);
 	report_registers(f);
@@ -136,7 +188,7 @@ static __attribute__((noreturn)) void crash(const struct trap_frame *f)
 	panic_backtrace(f->rip, f->rbp, f->rsp,
 			f->vector == VEC_PAGE_FAULT && f->error & PF_FETCH && f->rip == cr2);
 	sched_dump();
-	shutdown_exit(EXIT_CRASH);
+	shutdown_exit(stopped ? EXIT_PANIC : EXIT_CRASH);
 }
 
 /*
@@ -145,8 +197,18 @@ static __attribute__((noreturn)) void crash(const struct trap_frame *f)
  */
 void trap_dispatch(struct trap_frame *f)
 {
+	uintptr_t fixup;
+
 	if (f->vector == VEC_DEVICE_NOT_AVAILABLE && fpu_trap())
 		return;
+	/* The application's memory is zeroed on first touch (kernel/mmap.c). */
+	if (f->vector == VEC_PAGE_FAULT && !(f->error & PF_PRESENT) && paging_fault(read_cr2()))
+		return;
+	if ((f->vector == VEC_PAGE_FAULT || f->vector == VEC_GENERAL_PROTECTION) &&
+	    (fixup = fixup_for(f->rip))) {
+		f->rip = fixup;
+		return;
+	}
 	if (f->vector < VEC_EXCEPTIONS)
 		crash(f);
 	if (f->vector == VEC_LAPIC_SPURIOUS) {

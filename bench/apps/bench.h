@@ -1,6 +1,7 @@
 /*
- * What every benchmark program shares. Plain POSIX, so that the programs
- * build for Ceres and, statically against glibc, for the Linux guest.
+ * What every benchmark program shares. Standard headers only, so that the
+ * programs build against musl for Ceres and natively (make APP=x linux),
+ * and statically against glibc for the Linux guest (bench/linux-guest.sh).
  */
 #ifndef BENCH_APPS_BENCH_H
 #define BENCH_APPS_BENCH_H
@@ -18,8 +19,8 @@ static inline uint64_t bench_now_ns(void)
 }
 
 /*
- * Prints "RESULT name mean" for total over n events, with one decimal in
- * integers only (Ceres' printf has no floating point).
+ * Prints "RESULT name mean" for total over n events, with one decimal,
+ * truncated: in integers, so that every libc prints the same digits.
  */
 static inline void bench_report(const char *name, uint64_t total, uint64_t n)
 {

@@ -39,5 +39,6 @@ debug gdb-threads schedtest '-- fairness' \
 	continue continue continue ceres-threads
 check "gdb: ceres-threads shows the sleeping main thread" \
 	grep -q "thread 1 'main' THREAD_SLEEPING" "$out/gdb-threads.out"
-check "gdb: ... with its backtrace" grep -qE '#[0-9]+ +test_fairness \+ [0-9]+' "$out/gdb-threads.out"
+check "gdb: ... with its backtrace, through its system call into the application" \
+	grep -qE '#[0-9]+ +(test_fairness|main) \+ [0-9]+ in section' "$out/gdb-threads.out"
 check "gdb: ... and the idle thread" grep -q "thread 0 'idle'" "$out/gdb-threads.out"

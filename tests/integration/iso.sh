@@ -9,7 +9,7 @@ expect_status iso 3
 expect_serial iso 'Multiboot 2 from GRUB' "loaded by GRUB through Multiboot 2"
 expect_serial iso '^Hello from Ceres! I am hello\.' "argv[0] is the app's name under GRUB too"
 check "iso: arguments arrive as given" \
-	grep -qzE $'\none\ntwo three\n\\$HOME\n' "$out/iso.serial"
+	has_lines "$out/iso.serial" one 'two three' '$HOME'
 expect_serial iso '] D: ' "kernel parameters reach the kernel"
 
 # Words that mean something to GRUB's script language or its quoting.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory: the guest's own tests (tests/apps/memtest), the smallest machine
+# Memory: the kernel's own tests (tests/ktests/memtest), the smallest machine
 # hello runs on, and faults that only page tables and guard pages catch.
 source "$(dirname "$0")/../lib.sh"
 
@@ -24,12 +24,12 @@ crash text 'write of address 0x[0-9a-f]+: protection violation in kernel code'
 expect_serial crash-text '#0 +0x[0-9a-f]+ crash_text\+0x' "the writer is named"
 crash nx 'instruction fetch of address 0x[0-9a-f]+: protection violation in kernel data'
 expect_serial crash-nx '#1 +0x[0-9a-f]+ main\+0x' "the caller of the bad jump is named"
-crash stack 'CRASH: double fault'
+crash stack 'CRASH: page fault \(#PF\)'
 expect_serial crash-stack 'STACK OVERFLOW: the main stack ran into its guard page' \
 	"overflow names the stack"
 expect_serial crash-stack '#0 +0x[0-9a-f]+ crash_stack\+0x' "backtrace starts in the recursion"
-crash bigframe 'CRASH: double fault'
-expect_serial crash-bigframe 'STACK OVERFLOW: the pthread stack ran into its guard page' \
+crash bigframe 'CRASH: page fault \(#PF\)'
+expect_serial crash-bigframe 'STACK OVERFLOW: the application thread stack ran into its guard page' \
 	"a frame larger than the guard page still hits it"
 expect_serial crash-bigframe '#0 +0x[0-9a-f]+ crash_bigframe\+0x' "the function with the big frame is named"
 
@@ -50,7 +50,7 @@ expect_serial no-tables 'paging: out of memory building the page tables' "paging
 failing_boot huge-main-stack 'sched.main_stack_kb=16777216' 'PANIC: boot: sched failed: ENOMEM'
 expect_serial huge-main-stack "no memory for the main thread's 16777216 KiB stack" "the scheduler says why"
 
-# The allocators' bars (tests/apps/memtest: threads, blocks).
+# The allocators' bars (tests/ktests/memtest: threads, blocks).
 boot threads memtest -m 128 --append '-- threads'
 expect_status threads 0
 grep -E '^(not )?ok - ' "$out/threads.serial" | sed 's/^\(not \)\?ok - /&memtest: /'

@@ -12,14 +12,15 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # The modules each suite tests, besides the fakes (space-separated).
 declare -A module=(
-	[params]="kernel/params.c kernel/cmdline.c"
-	[format]=lib/libc/format.c
+	[params]="kernel/params.c kernel/cmdline.c lib/kc/strto.c"
+	[format]=lib/kc/format.c
 	[bootinfo]=kernel/bootinfo.c
 	[heap]="kernel/heap.c"
 	[page_runs]="kernel/page_runs.c"
 	[calib]=kernel/calib.c
 	[wallclock]=kernel/wallclock.c
 	[sched]="sched/runq.c sched/timerq.c"
+	[rtree]=kernel/rtree.c
 )
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined
 	-fno-sanitize-recover=all -I.)

@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <sys/types.h>
 
-#include "lib/libc/format.h"
+#include "lib/kc/format.h"
 
 #define OUT_MAX 4096
 

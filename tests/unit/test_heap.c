@@ -1221,3 +1221,135 @@ TEST(freed_neighbours_merge)
 	}
 	CHECK_EQ(h->stats.double_frees + h->stats.overflows + h->stats.bad_pointers, 0);
 }
+
+/* The front end (heap_enable_cache). */
+
+static struct heap *setup_cached(size_t size, bool growable)
+{
+	struct heap *h = setup(size, growable);
+
+	heap_enable_cache(h);
+	return h;
+}
+
+TEST(stress_with_the_cache)
+{
+	struct heap *h = setup_cached(STRESS_POOL, true);
+	const struct heap_stats *s = &h->stats;
+
+	CHECK(stress_run(h, STRESS_SEED ^ 1, STRESS_OPS / 2));
+	CHECK_EQ(s->in_use, 0);
+	CHECK_EQ(s->allocs, s->frees);
+	CHECK_EQ(s->failures + s->double_frees + s->overflows + s->bad_pointers, 0);
+	CHECK(s->cached > 0 && s->cached <= HEAP_CACHE_BYTES);
+	/* Every byte is free or waits on a list: nothing is lost. */
+	heap_cache_flush(h);
+	CHECK_EQ(s->cached, 0);
+	CHECK_EQ(s->free, t.capacity);
+}
+
+TEST(cache_hands_back_the_block_just_freed)
+{
+	struct heap *h = setup_cached(MIB + POOL_EXTRA, false);
+	unsigned char *a = alloc(100), *b;
+
+	fill(a, 100, 3);
+	release(a);
+	CHECK(h->stats.cached > 0);
+	CHECK_EQ(heap_size(h, a), 0); /* not live while it waits */
+	b = alloc(90);		      /* the same size once rounded */
+	CHECK(b == a);
+	CHECK_EQ(h->stats.cached, 0);
+	CHECK_EQ(heap_size(h, b), 90);
+	CHECK_EQ(h->stats.in_use, 90);
+	release(b);
+	CHECK_EQ(h->stats.in_use, 0);
+}
+
+TEST(cache_double_free_is_caught)
+{
+	struct heap *h = setup_cached(16 * MIB + POOL_EXTRA, false);
+	void *a = alloc(50);
+	size_t cached;
+
+	release(a);
+	cached = h->stats.cached;
+	release(a);
+	CHECK_EQ(h->stats.double_frees, 1);
+	CHECK_EQ(h->stats.frees, 1);
+	CHECK_EQ(h->stats.cached, cached);
+	CHECK_STRSTR(fake_log(), "double free");
+	CHECK_STRSTR(fake_log(), CALLER_TEXT);
+	CHECK(!heap_realloc(h, a, 60, CALLER)); /* realloc of it, too */
+	CHECK_EQ(h->stats.double_frees, 2);
+	CHECK(alloc(50) == a); /* and the list is intact */
+	CHECK(stress_run(h, 2, AFTER_OPS));
+}
+
+TEST(cache_overflow_is_caught)
+{
+	struct heap *h = setup_cached(MIB + POOL_EXTRA, false);
+	unsigned char *a = alloc(24);
+
+	a[24] = 'X'; /* one byte past the end */
+	release(a);
+	CHECK_EQ(h->stats.overflows, 1);
+	CHECK_EQ(h->stats.cached, 0); /* such a block never waits for reuse */
+	CHECK_STRSTR(fake_log(), "write past the end");
+	CHECK(alloc(24) != a);
+}
+
+TEST(cache_pointer_into_a_block_is_caught)
+{
+	struct heap *h = setup_cached(MIB + POOL_EXTRA, false);
+	unsigned char *a = alloc(200);
+
+	release(a + 32);
+	CHECK_EQ(h->stats.bad_pointers, 1);
+	CHECK_EQ(h->stats.cached, 0);
+	release(a);
+	CHECK(h->stats.cached > 0);
+}
+
+TEST(cache_gives_way_when_memory_runs_short)
+{
+	struct heap *h = setup_cached(MIB + POOL_EXTRA, false);
+	void *p[64], *whole;
+
+	for (int i = 0; i < 64; i++)
+		p[i] = alloc(1000);
+	for (int i = 0; i < 64; i++)
+		release(p[i]);
+	CHECK(h->stats.cached > 0);
+	whole = alloc(all_of(MIB)); /* needs every byte, the cached ones too */
+	CHECK(whole != NULL);
+	CHECK_EQ(h->stats.cached, 0);
+	CHECK_EQ(h->stats.failures, 0);
+}
+
+TEST(cache_is_bounded)
+{
+	enum { N = 3 * HEAP_CACHE_DEPTH };
+	struct heap *h = setup_cached(16 * MIB + POOL_EXTRA, false);
+	void *p[N], *big[64];
+	size_t before = h->stats.free;
+
+	for (int i = 0; i < N; i++)
+		p[i] = alloc(100);
+	for (int i = 0; i < N; i++)
+		release(p[i]);
+	/* 100 bytes and the canary take a 112-byte payload: that size's list is full. */
+	CHECK_EQ(h->stats.cached, HEAP_CACHE_DEPTH * 112);
+	CHECK_EQ(h->stats.frees, N);
+	/* The bytes bound: blocks of 2 KiB until 1 MiB waits, then the rest are freed. */
+	for (int round = 0; round < 32; round++) {
+		for (int i = 0; i < 64; i++)
+			big[i] = alloc(HEAP_CACHE_MAX - 8 - (size_t)round * 16);
+		for (int i = 0; i < 64; i++)
+			release(big[i]);
+	}
+	CHECK(h->stats.cached <= HEAP_CACHE_BYTES);
+	CHECK_EQ(h->stats.in_use, 0);
+	heap_cache_flush(h);
+	CHECK_EQ(h->stats.free, before);
+}

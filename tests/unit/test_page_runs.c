@@ -46,7 +46,7 @@ TEST(starts_empty)
 	setup(1024);
 	CHECK_EQ(r.nfree, 0);
 	CHECK_EQ(page_runs_alloc(&r, 1, &f), -ENOMEM);
-	CHECK_EQ(page_runs_largest(&r), 0);
+	CHECK_EQ(page_runs_largest(&r, NULL), 0);
 }
 
 TEST(takes_exactly_n_from_the_start_of_a_run)
@@ -56,7 +56,7 @@ TEST(takes_exactly_n_from_the_start_of_a_run)
 	CHECK_EQ(take(18), 100);
 	CHECK_EQ(take(18), 118);
 	CHECK_EQ(r.nfree, 500 - 36);
-	CHECK_EQ(page_runs_largest(&r), 500 - 36);
+	CHECK_EQ(page_runs_largest(&r, NULL), 500 - 36);
 }
 
 /*
@@ -97,9 +97,9 @@ TEST(frees_merge_on_both_sides)
 	c = take(100);
 	CHECK_EQ(page_runs_free(&r, a, 100), 0);
 	CHECK_EQ(page_runs_free(&r, c, 100), 0);
-	CHECK_EQ(page_runs_largest(&r), 100);
+	CHECK_EQ(page_runs_largest(&r, NULL), 100);
 	CHECK_EQ(page_runs_free(&r, b, 100), 0); /* joins a and c */
-	CHECK_EQ(page_runs_largest(&r), 300);
+	CHECK_EQ(page_runs_largest(&r, NULL), 300);
 	CHECK_EQ(take(300), 0);
 }
 
@@ -113,7 +113,7 @@ TEST(part_of_an_allocation_can_be_freed)
 	CHECK_EQ(page_runs_free(&r, a + 16, 16), 0);
 	CHECK_EQ(r.nfree, 16);
 	CHECK_EQ(page_runs_free(&r, a, 16), 0);
-	CHECK_EQ(page_runs_largest(&r), 32);
+	CHECK_EQ(page_runs_largest(&r, NULL), 32);
 }
 
 TEST(double_free_is_refused_and_changes_nothing)
@@ -127,7 +127,7 @@ TEST(double_free_is_refused_and_changes_nothing)
 	CHECK_EQ(page_runs_free(&r, a, 20), -EALREADY); /* [a+10, a+20) is free */
 	CHECK_EQ(page_runs_free(&r, a + 10, 1), -EALREADY);
 	CHECK_EQ(r.nfree, 60);
-	CHECK_EQ(page_runs_largest(&r), 50);
+	CHECK_EQ(page_runs_largest(&r, NULL), 50);
 }
 
 TEST(bad_ranges_are_refused)
@@ -155,6 +155,37 @@ TEST(exhaustion_then_recovery)
 		CHECK_EQ(page_runs_free(&r, got[i], 10), 0);
 	CHECK_EQ(page_runs_alloc(&r, 11, &f), -ENOMEM); /* no two freed blocks touch */
 	CHECK_EQ(page_runs_alloc(&r, 10, &f), 0);
+}
+
+TEST(take_carves_exact_frames_out_of_a_run)
+{
+	uint64_t start = 0;
+
+	setup(1024);
+	give(100, 500);
+	CHECK_EQ(page_runs_take(&r, 300, 10), 0); /* the middle: two runs remain */
+	CHECK_EQ(r.nfree, 490);
+	CHECK_EQ(page_runs_largest(&r, &start), 290);
+	CHECK_EQ(start, 310);
+	CHECK_EQ(page_runs_take(&r, 100, 1), 0);   /* a run's first frame */
+	CHECK_EQ(page_runs_take(&r, 599, 1), 0);   /* a run's last frame */
+	CHECK_EQ(page_runs_take(&r, 310, 289), 0); /* all that was left of a run */
+	CHECK_EQ(r.nfree, 199);
+	CHECK_EQ(take(199), 101);
+	CHECK_EQ(r.nfree, 0);
+}
+
+TEST(take_refuses_what_is_not_all_free)
+{
+	setup(1024);
+	give(100, 50);
+	give(200, 50);
+	CHECK_EQ(page_runs_take(&r, 140, 20), -EBUSY); /* runs past the run's end */
+	CHECK_EQ(page_runs_take(&r, 90, 20), -EBUSY);  /* starts before it */
+	CHECK_EQ(page_runs_take(&r, 1000, 30), -EINVAL);
+	CHECK_EQ(page_runs_take(&r, 100, 0), -EINVAL);
+	CHECK_EQ(r.nfree, 100);
+	CHECK_EQ(take(50) + take(50), 100 + 200); /* both runs whole: nothing moved */
 }
 
 /* The longest run of free frames in the model. */
@@ -192,7 +223,21 @@ TEST(random_operations_agree_with_a_model)
 			continue;
 		}
 		len[i] = x >> 40 & 3 ? 1 + (x >> 20) % 24 : 1 + (x >> 20) % 900;
-		if (page_runs_alloc(&r, len[i], &at[i]) < 0) {
+		if (x >> 50 & 1) { /* take at an address; free only if the model says so */
+			uint64_t first = 1 + (x >> 8) % (FRAMES - 1000);
+			bool free = true;
+
+			for (uint64_t k = 0; k < len[i]; k++)
+				free = free && model[first + k];
+			CHECK_CONTEXT("op %d: take %llu+%llu", op, (unsigned long long)first,
+				      (unsigned long long)len[i]);
+			CHECK_EQ(page_runs_take(&r, first, len[i]), free ? 0 : -EBUSY);
+			if (!free) {
+				len[i] = 0;
+				continue;
+			}
+			at[i] = first;
+		} else if (page_runs_alloc(&r, len[i], &at[i]) < 0) {
 			CHECK(model_largest(FRAMES) < len[i]); /* refused only when no run fits */
 			len[i] = 0;
 			continue;
@@ -205,6 +250,6 @@ TEST(random_operations_agree_with_a_model)
 		nfree -= len[i];
 		CHECK_EQ(r.nfree, nfree);
 		if (op % 1000 == 0)
-			CHECK_EQ(page_runs_largest(&r), model_largest(FRAMES));
+			CHECK_EQ(page_runs_largest(&r, NULL), model_largest(FRAMES));
 	}
 }

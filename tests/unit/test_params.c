@@ -597,3 +597,46 @@ TEST(set_and_show_helpers)
 	param_show_string(&ps, buf, 7);
 	CHECK_STREQ(buf, "a long");
 }
+
+TEST(env_words_make_the_environment)
+{
+	parse("env.TZ=UTC test.count=9 env.LANG=C.UTF-8 env.EMPTY= -- app env.NOT=arg");
+	CHECK_EQ(count, 9);
+	CHECK_EQ(res.envc, 3);
+	CHECK_STREQ(res.envp[0], "TZ=UTC");
+	CHECK_STREQ(res.envp[1], "LANG=C.UTF-8");
+	CHECK_STREQ(res.envp[2], "EMPTY=");
+	CHECK(res.envp[3] == NULL);
+	CHECK_EQ(res.argc, 3); /* after "--" it is an argument like any other */
+	CHECK_STREQ(res.argv[2], "env.NOT=arg");
+	CHECK_EQ(res.warnings, 0);
+}
+
+TEST(env_name_given_twice_keeps_the_last)
+{
+	parse("env.TZ=UTC env.TZ=EST5");
+	CHECK_EQ(res.envc, 1);
+	CHECK_STREQ(res.envp[0], "TZ=EST5");
+}
+
+TEST(env_without_name_or_value_warns)
+{
+	parse("env.=x env.NOEQUALS env.OK=1");
+	CHECK_EQ(res.envc, 1);
+	CHECK_STREQ(res.envp[0], "OK=1");
+	CHECK_EQ(res.warnings, 2);
+	CHECK_STRSTR(fake_log(), "env.NAME=value");
+}
+
+TEST(env_beyond_the_table_is_dropped)
+{
+	static char line[(PARAMS_ENV_MAX + 5) * 16];
+	int len = 0;
+
+	for (int i = 0; i < PARAMS_ENV_MAX + 5; i++)
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "env.V%d=%d ", i, i);
+	parse(line);
+	CHECK_EQ(res.envc, PARAMS_ENV_MAX);
+	CHECK(res.envp[PARAMS_ENV_MAX] == NULL);
+	CHECK_EQ(res.warnings, 5);
+}

@@ -63,11 +63,30 @@ define ceres-threads
 				end
 				set $c_depth = $c_depth + 1
 			end
+			# In a system call: where the application made it, from its frame.
+			if $t->head.abi && ((struct abi_thread *)$t->head.abi)->frame
+				set $c_sys = ((struct abi_thread *)$t->head.abi)->frame
+				printf "    in system call %lu, called from:\n", $c_sys->rax
+				set $c_pc = $c_sys->rip
+				set $c_fp = $c_sys->rbp
+				while $c_pc && $c_depth < 24
+					printf "    #%-2d ", $c_depth
+					info symbol $c_pc
+					# musl keeps no frame pointers: its rbp may be anything
+					if $c_fp < 0x1000 || $c_fp & 7
+						set $c_pc = 0
+					else
+						set $c_pc = ((unsigned long *)$c_fp)[1]
+						set $c_fp = ((unsigned long *)$c_fp)[0]
+					end
+					set $c_depth = $c_depth + 1
+				end
+			end
 		end
 		set $c_link = $c_link->next
 	end
 end
 
 document ceres-threads
-Usage: ceres-threads. Lists every thread with its state, CPU time and, for those not running, a backtrace.
+Usage: ceres-threads. Lists every thread with its state, CPU time and, for those not running, a backtrace (through the system call a thread is in, into the application).
 end

@@ -1,15 +1,17 @@
 /*
  * malloc/free throughput over a mixed size distribution. The same source
- * runs on Ceres, in the Linux guest (glibc) and natively; bench/run.sh
- * compares them. Prints "RESULT malloc_free_ns <ns per malloc+free pair>"
- * once per repetition. Usage: bench-malloc [repetitions]
+ * runs on Ceres (the kernel's heap, which it exports to the application,
+ * or musl's mallocng with MALLOC=musl) and in the Linux guest (glibc's,
+ * or musl's); bench/run.sh compares them. Prints "RESULT NAME <ns per
+ * malloc+free pair>" once per repetition, NAME malloc_free_ns unless
+ * given. Usage: bench-malloc [repetitions [NAME]]
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "bench/apps/bench.h"
+#include "../bench.h"
 
 enum { SLOTS = 1024, OPS = 1000000 };
 
@@ -30,8 +32,10 @@ int main(int argc, char **argv)
 {
 	static unsigned char *slot[SLOTS];
 	int reps = argc > 1 ? atoi(argv[1]) : 5;
+	const char *name = argc > 2 ? argv[2] : "malloc_free_ns";
 	uint64_t x = 0x2545F4914F6CDD1DULL;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each result out as it is made */
 	for (int rep = 0; rep < reps; rep++) {
 		uint64_t t0 = bench_now_ns();
 
@@ -46,7 +50,7 @@ int main(int argc, char **argv)
 				return 1;
 			slot[i][0] = (unsigned char)op;
 		}
-		bench_report("malloc_free_ns", bench_now_ns() - t0, OPS);
+		bench_report(name, bench_now_ns() - t0, OPS);
 	}
 	for (int i = 0; i < SLOTS; i++)
 		free(slot[i]);

@@ -13,6 +13,8 @@
  *   RESULT join_us_n1000        per thread: joining 1000 threads that exited
  *   RESULT join_us_n4000        the same for 4000: no more than join_us_n1000 if
  *                               joining is O(1) (it was quadratic: 212 vs 4801 ms)
+ *   RESULT syscall_getppid_ns      ns per system call round trip: getppid() made
+ *                               through syscall(), so no libc can answer it itself
  * Usage: bench-sched [repetitions]
  */
 #include <pthread.h>
@@ -20,12 +22,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/apps/bench.h"
+#include "../bench.h"
 
 enum { YIELDS = 20000, CREATES = 2000, LOCKS = 1000000, SLEEPS = 200, HAMMERS = 4 };
+enum { SYSCALLS = 1000000 };
 enum { JOIN_MAX = 4000, JOIN_STACK = 16384 };
 
 static volatile int yield_go;
@@ -174,10 +178,23 @@ static void bench_join(int n, const char *name)
 		printf("bench-sched: only %d of %d threads could be made\n", made, n);
 }
 
+/* The cheapest call there is: what entering the kernel and leaving it costs. */
+static void bench_syscall(void)
+{
+	volatile long sink = 0;
+	uint64_t t0 = bench_now_ns();
+
+	for (int i = 0; i < SYSCALLS; i++)
+		sink += syscall(SYS_getppid);
+	bench_report("syscall_getppid_ns", bench_now_ns() - t0, SYSCALLS);
+	(void)sink;
+}
+
 int main(int argc, char **argv)
 {
 	int reps = argc > 1 ? atoi(argv[1]) : 5;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each result out as it is made */
 	for (int rep = 0; rep < reps; rep++) {
 		bench_yield();
 		bench_create_join();
@@ -187,6 +204,7 @@ int main(int argc, char **argv)
 		bench_sleep_lateness();
 		bench_join(1000, "join_us_n1000");
 		bench_join(JOIN_MAX, "join_us_n4000");
+		bench_syscall();
 	}
 	return 0;
 }

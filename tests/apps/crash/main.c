@@ -5,15 +5,19 @@
  *   opcode  execute ud2                    (invalid opcode, status 121)
  *   divide  divide by zero                 (divide error, status 121)
  *   smash   overrun a stack buffer         (stack protector, status 120)
- *   assert  fail an assertion              (panic, status 120)
+ *   assert  fail an assertion              (SIGABRT, status 120)
+ *   term    raise(SIGTERM)                 (its default action, status 120)
  *   text    write into the kernel's code   (page fault, status 121)
  *   nx      run code in a data page        (page fault, status 121)
  *   stack   recurse until the stack ends   (guard page, status 121)
  *   bigframe  a 100 KiB frame on a thread's 64 KiB stack, stepping past
  *             its guard page in one go (guard page, status 121)
+ * stdout is line buffered, so that what was printed before the crash is
+ * out (a pipe, as the console is, gets full buffering otherwise).
  */
 #include <assert.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +108,7 @@ int main(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "";
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("crash: going wrong with '%s'\n", how);
 	if (!strcmp(how, "null"))
 		crash_null();
@@ -115,6 +120,8 @@ int main(int argc, char **argv)
 		crash_smash();
 	else if (!strcmp(how, "assert"))
 		crash_assert(argc);
+	else if (!strcmp(how, "term"))
+		raise(SIGTERM);
 	else if (!strcmp(how, "text"))
 		crash_text();
 	else if (!strcmp(how, "nx"))
@@ -122,9 +129,12 @@ int main(int argc, char **argv)
 	else if (!strcmp(how, "stack"))
 		printf("%d\n", crash_stack(0));
 	else if (!strcmp(how, "bigframe")) {
+		pthread_attr_t attr;
 		pthread_t t;
 
-		pthread_create(&t, NULL, bigframe_thread, (void *)(intptr_t)1);
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		pthread_create(&t, &attr, bigframe_thread, (void *)(intptr_t)1);
 		pthread_join(t, NULL);
 	}
 	printf("crash: unknown or survived '%s'\n", how);

@@ -1,10 +1,13 @@
 /*
- * Guest tests of the scheduler with real preemption: fairness, sleep
- * accuracy, mutual exclusion, producer/consumer, FPU isolation and thread
- * reclaim. Prints "ok - ..." or "not ok - ..." per check and exits with the
- * number of failures. argv[1], if given, names the one test to run. How
- * late sleeps wake depends on the host, so it is printed (and measured in
- * make bench), not checked; that they never wake early is.
+ * Guest tests of the scheduler with real preemption, through musl's
+ * pthreads and nothing but Linux system calls: fairness, sleep accuracy,
+ * mutual exclusion, producer/consumer, FPU isolation and thread reclaim.
+ * The same program runs natively on Linux, the oracle. Prints "ok - ..." or
+ * "not ok - ..." per check and exits with the number of failures. argv[1],
+ * if given, names the one test to run. How late sleeps wake depends on the
+ * host, so it is printed (and measured in make bench), not checked; that
+ * they never wake early is. What only the kernel can see (the timer's
+ * interrupts) is checked by the kernel test tests/ktests/schedk.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,14 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "arch/x86_64/paging.h"
-#include "kernel/page.h"
-#include "kernel/time.h"
-#include "lib/libc/malloc.h"
-#include "sched/sched.h"
 
 static int failures;
 
@@ -150,7 +148,7 @@ static uint64_t count_with(int locked)
 	return counter;
 }
 
-static void test_mutex(void)
+static void test_mutex_counts(void)
 {
 	uint64_t t0 = now_ns(), locked = count_with(1), t1 = now_ns(), unlocked = count_with(0);
 
@@ -162,11 +160,42 @@ static void test_mutex(void)
 	check(locked == INCREMENTERS * INCREMENTS, "mutex: 8 x 100000 locked increments are exact");
 	check(unlocked < INCREMENTERS * INCREMENTS,
 	      "mutex: without it updates are lost (preemption really interleaves)");
-	pthread_mutex_lock(&counter_lock);
-	check(pthread_mutex_lock(&counter_lock) == EDEADLK, "mutex: relocking is refused");
-	pthread_mutex_unlock(&counter_lock);
-	check(pthread_mutex_unlock(&counter_lock) == EPERM,
+}
+
+static void *unlock_other(void *m)
+{
+	return (void *)(intptr_t)pthread_mutex_unlock(m);
+}
+
+/*
+ * Only an error-checking mutex must refuse: a default one may deadlock on
+ * a relock (musl's does), as POSIX allows.
+ */
+static void test_mutex_errors(void)
+{
+	pthread_mutexattr_t a;
+	pthread_mutex_t m;
+	pthread_t t;
+	void *other = NULL;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&m, &a);
+	pthread_mutex_lock(&m);
+	check(pthread_mutex_lock(&m) == EDEADLK, "mutex: relocking is refused");
+	pthread_create(&t, NULL, unlock_other, &m);
+	pthread_join(t, &other);
+	pthread_mutex_unlock(&m);
+	check(other == (void *)(intptr_t)EPERM && pthread_mutex_unlock(&m) == EPERM,
 	      "mutex: unlock by a non-owner is refused");
+	pthread_mutex_destroy(&m);
+	pthread_mutexattr_destroy(&a);
+}
+
+static void test_mutex(void)
+{
+	test_mutex_counts();
+	test_mutex_errors();
 }
 
 /* --- producer/consumer -------------------------------------------------- */
@@ -341,101 +370,172 @@ static void test_fpu(void)
 
 /* --- reclaim -------------------------------------------------------------- */
 
+/*
+ * How much less free memory than before a check lets pass, per thread it
+ * made: room for what the rest of the system does meanwhile (on Linux,
+ * freeram is the whole machine's). A thread that left its stack behind
+ * would cost more (16 KiB and up here; touched pages at least on Linux),
+ * and so would, for the joined threads, the kernel's state for each.
+ * The detached threads all live at once, so the allocators may also
+ * settle at a higher mark in their second round: they get more room.
+ */
+enum {
+	JOINED_SLACK = 512,
+	DETACHED_SLACK = 2048,
+	RECLAIM_WAIT_MS = 5000,
+	RECLAIM_POLL_MS = 10,
+	RECLAIM_STILL_MS = 100,
+	DETACHED_STACK = 16384,
+};
+
+/* Free memory as a Linux program sees it: sysinfo()'s freeram, in bytes; -1 if it fails. */
+static int64_t free_bytes(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) < 0)
+		return -1;
+	return (int64_t)si.freeram * si.mem_unit;
+}
+
+/*
+ * Free memory once it is back to want, less slack; the last reading if it
+ * is not within RECLAIM_WAIT_MS. Sleeping lets exited threads be reclaimed.
+ */
+static int64_t free_back_to(int64_t want, int64_t slack)
+{
+	int64_t now = free_bytes();
+
+	for (int ms = 0; ms < RECLAIM_WAIT_MS && now + slack < want; ms += RECLAIM_POLL_MS) {
+		usleep(RECLAIM_POLL_MS * 1000);
+		now = free_bytes();
+	}
+	return now;
+}
+
+/* Free memory once it has stopped growing for RECLAIM_STILL_MS (or RECLAIM_WAIT_MS passed). */
+static int64_t free_settled(void)
+{
+	int64_t best = free_bytes();
+
+	for (int ms = 0, still = 0; ms < RECLAIM_WAIT_MS && still < RECLAIM_STILL_MS;
+	     ms += RECLAIM_POLL_MS) {
+		int64_t now;
+
+		usleep(RECLAIM_POLL_MS * 1000);
+		now = free_bytes();
+		still = now > best ? 0 : still + RECLAIM_POLL_MS;
+		best = now > best ? now : best;
+	}
+	return best;
+}
+
 static void *nothing(void *arg)
 {
 	return arg;
 }
 
-static void test_reclaim(void)
+static sem_t detached_go;
+static volatile int detached_left;
+
+static void *detached_thread(void *arg)
 {
-	enum { N = 10000, DETACHED = 1000 };
-	struct heap_stats before, after;
-	struct page_stats pbefore, pafter;
-	uint64_t tables_before = paging_table_pages(), kept = 0;
-	int ok = 1;
-
-	malloc_stats(&before);
-	page_stats(&pbefore);
-	for (uintptr_t i = 0; i < N; i++) {
-		pthread_t t;
-		void *ret = NULL;
-
-		ok &= pthread_create(&t, NULL, nothing, (void *)i) == 0;
-		ok &= pthread_join(t, &ret) == 0 && ret == (void *)i;
-	}
-	malloc_stats(&after);
-	page_stats(&pafter);
-	check(ok, "reclaim: 10000 threads created and joined, each returning its value");
-	check(after.in_use == before.in_use && pafter.free == pbefore.free,
-	      "reclaim: heap and pages back where they started");
-	for (int i = 0; i < DETACHED; i++) {
-		pthread_attr_t a;
-		pthread_t t;
-
-		pthread_attr_init(&a);
-		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		ok &= pthread_create(&t, &a, nothing, NULL) == 0;
-	}
-	/*
-	 * They run and exit while we sleep; the idle thread reaps them. The heap
-	 * keeps the pools it grew for 1000 threads at once, and the page tables
-	 * made to unmap their guard pages stay: every other page must be back.
-	 */
-	for (int waited = 0; waited < 500; waited++) {
-		usleep(10000);
-		malloc_stats(&after);
-		page_stats(&pafter);
-		kept = after.pool_bytes - before.pool_bytes +
-		       (paging_table_pages() - tables_before) * PAGE_SIZE;
-		if (after.in_use == before.in_use && pafter.free + kept == pbefore.free)
-			break;
-	}
-	printf("# after the detached threads: heap %ld bytes, pages %ld (%ld kept by the heap "
-	       "and page tables) from where they started\n",
-	       (long)(after.in_use - before.in_use), (long)(pbefore.free - pafter.free) / 4096,
-	       (long)kept / 4096);
-	check(ok && after.in_use == before.in_use && pafter.free + kept == pbefore.free,
-	      "reclaim: 1000 detached threads are reclaimed after they exit");
+	sem_wait(&detached_go);
+	__atomic_fetch_sub(&detached_left, 1, __ATOMIC_RELAXED);
+	return arg;
 }
-
-/* --- deadlines far away ----------------------------------------------------- */
 
 /*
- * Just past the point where the deadline, turned into TSC ticks, no longer
- * fits in 64 bits (some 280 years at 2 GHz): wrapped, it would lie in the
- * past, and the timer would fire again and again.
+ * n detached threads alive at once (*alive: free memory then), then let
+ * go; returns once they have all returned. 1 if each was created.
  */
-static void *far_sleeper(void *arg)
+static int run_detached(int n, int64_t *alive)
 {
-	uint64_t ns =
-		(uint64_t)(((unsigned __int128)1 << 64) * 1000000000ULL / time_tsc_hz()) + 1000000;
-	struct timespec ts = { (time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) };
-
-	(void)arg;
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-	return NULL;
-}
-
-/* A sleep until the end of time must not make the timer fire over and over. */
-static void test_far_deadline(void)
-{
-	struct sched_stats before, after;
 	pthread_attr_t a;
-	pthread_t t;
+	int ok = 1;
 
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	pthread_create(&t, &a, far_sleeper, NULL);
-	usleep(10000);
-	/* Spin, not sleep: the far deadline must be the only one left. */
-	sched_stats(&before);
-	for (uint64_t end = now_ns() + 200000000; now_ns() < end;)
-		;
-	sched_stats(&after);
-	printf("# timer interrupts in 200 ms with a sleeper until the end of time: %lu\n",
-	       (unsigned long)(after.timer_irqs - before.timer_irqs));
-	check(after.timer_irqs - before.timer_irqs < 20,
-	      "timer: a deadline beyond reach does not storm the timer");
+	pthread_attr_setstacksize(&a, DETACHED_STACK);
+	detached_left = n;
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, &a, detached_thread, NULL)) {
+			ok = 0;
+			__atomic_fetch_sub(&detached_left, 1, __ATOMIC_RELAXED);
+		}
+	}
+	*alive = free_bytes();
+	for (int i = 0; i < n; i++)
+		sem_post(&detached_go);
+	while (detached_left)
+		usleep(1000);
+	pthread_attr_destroy(&a);
+	return ok;
+}
+
+/* n threads, one after the other, each joined: 1 if each returned its own value. */
+static int run_joined(int n)
+{
+	int ok = 1;
+
+	for (uintptr_t i = 0; i < (uintptr_t)n; i++) {
+		pthread_t t;
+		void *ret = NULL;
+
+		if (pthread_create(&t, NULL, nothing, (void *)i)) {
+			ok = 0;
+			continue;
+		}
+		ok &= pthread_join(t, &ret) == 0 && ret == (void *)i;
+	}
+	return ok;
+}
+
+/*
+ * Each bar gets RECLAIM_TRIES tries, each measured afresh, as free memory
+ * is the whole machine's: a leak loses memory every time, the rest of the
+ * system seldom does so again and again.
+ */
+static void test_reclaim(void)
+{
+	enum { N = 10000, DETACHED = 1000, RECLAIM_TRIES = 3 };
+	int64_t before = 0, after = 0, alive = 0, round1 = 0, round2 = 0;
+	int ok = 1, back = 0, tries = 0, dtries = 0;
+
+	while (!back && tries < RECLAIM_TRIES) {
+		tries++;
+		before = free_bytes();
+		ok &= run_joined(N);
+		after = free_back_to(before, N * JOINED_SLACK);
+		back = before > 0 && after + N * JOINED_SLACK >= before;
+	}
+	check(ok, "reclaim: 10000 threads created and joined, each returning its value");
+	check(back, "reclaim: heap and pages back where they started");
+	/*
+	 * What the allocators grow for a first round (their high-water mark)
+	 * they may keep; a second round, as large, must then give back what
+	 * it took. What its threads held while alive is printed, to show the
+	 * bar is below it; it is not checked: Linux may serve them from its
+	 * per-CPU page lists, which freeram does not count.
+	 */
+	sem_init(&detached_go, 0, 0);
+	ok = run_detached(DETACHED, &alive);
+	back = 0;
+	while (!back && dtries < RECLAIM_TRIES) {
+		dtries++;
+		round1 = free_settled();
+		ok &= run_detached(DETACHED, &alive);
+		round2 = free_back_to(round1, DETACHED * DETACHED_SLACK);
+		back = round1 > 0 && round2 + DETACHED * DETACHED_SLACK >= round1;
+	}
+	sem_destroy(&detached_go);
+	printf("# free memory, in KiB: %+ld after 10000 joined threads (try %d); from after "
+	       "1000 detached ones, %+ld with 1000 more alive, %+ld once they exited (try %d)\n",
+	       (long)(after - before) / 1024, tries, (long)(alive - round1) / 1024,
+	       (long)(round2 - round1) / 1024, dtries);
+	check(ok && back, "reclaim: 1000 detached threads are reclaimed after they exit");
 }
 
 /* --- thread-local storage ------------------------------------------------ */
@@ -456,13 +556,44 @@ static void *tls_thread(void *arg)
 	return (void *)(uintptr_t)ok;
 }
 
+enum { TLS_BLOCKS = 32 };
+
+static size_t block_size(int i)
+{
+	return 16 + (size_t)i * 24;
+}
+
+/* Heap blocks of assorted sizes, each filled with its own byte. */
+static void fill_blocks(unsigned char **block)
+{
+	for (int i = 0; i < TLS_BLOCKS; i++) {
+		block[i] = malloc(block_size(i));
+		if (block[i])
+			memset(block[i], i + 1, block_size(i));
+	}
+}
+
+/* 1 if every block still holds its byte; frees them (the heap checks itself). */
+static int blocks_intact(unsigned char **block)
+{
+	int ok = 1;
+
+	for (int i = 0; i < TLS_BLOCKS; i++) {
+		ok &= block[i] != NULL;
+		for (size_t j = 0; block[i] && j < block_size(i); j++)
+			ok &= block[i][j] == i + 1;
+		free(block[i]);
+	}
+	return ok;
+}
+
 static void test_tls(void)
 {
-	struct heap_stats before, after;
+	unsigned char *block[TLS_BLOCKS];
 	pthread_t t[4];
-	int ok = tls_counter == 42 && !strcmp(tls_name, "initial");
+	int ok = tls_counter == 42 && !strcmp(tls_name, "initial"), heap_ok;
 
-	malloc_stats(&before);
+	fill_blocks(block);
 	for (uintptr_t i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, tls_thread, (void *)(i + 100));
 	for (int i = 0; i < 4; i++) {
@@ -471,10 +602,9 @@ static void test_tls(void)
 		pthread_join(t[i], &r);
 		ok &= r == (void *)1;
 	}
-	malloc_stats(&after);
+	heap_ok = blocks_intact(block);
 	check(ok && tls_counter == 42, "tls: initialised __thread variables are per thread");
-	check(after.overflows == before.overflows && after.bad_pointers == before.bad_pointers,
-	      "tls: writing them touches no heap block");
+	check(heap_ok, "tls: writing them touches no heap block");
 }
 
 /* --- timed waits ------------------------------------------------------------ */
@@ -517,15 +647,15 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} tests[] = {
-		{ "sleep", test_sleep },       { "fairness", test_fairness },
-		{ "mutex", test_mutex },       { "producer-consumer", test_producer_consumer },
-		{ "fpu", test_fpu },	       { "reclaim", test_reclaim },
-		{ "tls", test_tls },	       { "far-deadline", test_far_deadline },
-		{ "timeouts", test_timeouts },
+		{ "sleep", test_sleep }, { "fairness", test_fairness },
+		{ "mutex", test_mutex }, { "producer-consumer", test_producer_consumer },
+		{ "fpu", test_fpu },	 { "reclaim", test_reclaim },
+		{ "tls", test_tls },	 { "timeouts", test_timeouts },
 	};
 	const char *only = argc > 1 ? argv[1] : NULL;
 	int ran = 0;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each line out as it is made, even before a crash */
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		uint64_t t0 = now_ns();
 

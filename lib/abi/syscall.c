@@ -1,0 +1,278 @@
+/*
+ * The system-call table (docs/abi.md): one entry per Linux x86_64 number,
+ * each an adapter that takes the arguments from the frame (rdi, rsi, rdx,
+ * r10, r8, r9) as the types its implementation declares. The
+ * implementations live beside their subsystems. A number without an entry
+ * answers -ENOSYS, warns once naming the call, and is counted.
+ */
+#include "arch/x86_64/syscall.h"
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "kernel/mmap.h"
+#include "kernel/printk.h"
+#include "kernel/sys_time.h"
+#include "lib/abi/process.h"
+#include "lib/abi/signal.h"
+#include "lib/abi/syscall_names.h"
+#include "lib/abi/thread.h"
+#include "lib/vfs/fd.h"
+#include "lib/vfs/path.h"
+#include "sched/futex.h"
+#include "sched/sys_thread.h"
+
+typedef long (*syscall_fn)(struct syscall_frame *f);
+
+#define A0(t) ((t)f->rdi)
+#define A1(t) ((t)f->rsi)
+#define A2(t) ((t)f->rdx)
+#define A3(t) ((t)f->r10)
+#define A4(t) ((t)f->r8)
+#define A5(t) ((t)f->r9)
+
+#define CALL0(fn)                                    \
+	static long call_##fn(struct syscall_frame *f) \
+	{                                            \
+		(void)f;                             \
+		return sys_##fn();                   \
+	}
+#define CALL1(fn, t0)                                \
+	static long call_##fn(struct syscall_frame *f) \
+	{                                            \
+		return sys_##fn(A0(t0));             \
+	}
+#define CALL2(fn, t0, t1)                            \
+	static long call_##fn(struct syscall_frame *f) \
+	{                                            \
+		return sys_##fn(A0(t0), A1(t1));     \
+	}
+#define CALL3(fn, t0, t1, t2)                            \
+	static long call_##fn(struct syscall_frame *f)     \
+	{                                                \
+		return sys_##fn(A0(t0), A1(t1), A2(t2)); \
+	}
+#define CALL4(fn, t0, t1, t2, t3)                                \
+	static long call_##fn(struct syscall_frame *f)             \
+	{                                                        \
+		return sys_##fn(A0(t0), A1(t1), A2(t2), A3(t3)); \
+	}
+#define CALL5(fn, t0, t1, t2, t3, t4)                                    \
+	static long call_##fn(struct syscall_frame *f)                     \
+	{                                                                \
+		return sys_##fn(A0(t0), A1(t1), A2(t2), A3(t3), A4(t4)); \
+	}
+#define CALL6(fn, t0, t1, t2, t3, t4, t5)                                        \
+	static long call_##fn(struct syscall_frame *f)                             \
+	{                                                                        \
+		return sys_##fn(A0(t0), A1(t1), A2(t2), A3(t3), A4(t4), A5(t5)); \
+	}
+/* The implementation takes the frame itself (it reads or rewrites registers). */
+#define CALLF(fn)                                    \
+	static long call_##fn(struct syscall_frame *f) \
+	{                                            \
+		return sys_##fn(f);                  \
+	}
+
+typedef const char *cstr;
+typedef const void *cptr;
+typedef void *ptr;
+
+/* Files and descriptors: lib/vfs/. */
+CALL3(read, int, ptr, size_t)
+CALL3(write, int, cptr, size_t)
+CALL3(readv, int, cptr, int)
+CALL3(writev, int, cptr, int)
+CALL4(pread64, int, ptr, size_t, int64_t)
+CALL4(pwrite64, int, cptr, size_t, int64_t)
+CALL3(lseek, int, int64_t, int)
+CALL1(close, int)
+CALL1(dup, int)
+CALL2(dup2, int, int)
+CALL3(dup3, int, int, int)
+CALL3(fcntl, int, int, unsigned long)
+CALL3(ioctl, int, unsigned long, unsigned long)
+CALL2(fstat, int, ptr)
+CALL3(open, cstr, int, uint32_t)
+CALL4(openat, int, cstr, int, uint32_t)
+CALL2(creat, cstr, uint32_t)
+CALL2(stat, cstr, ptr)
+CALL2(lstat, cstr, ptr)
+CALL4(newfstatat, int, cstr, ptr, int)
+CALL5(statx, int, cstr, int, unsigned, ptr)
+CALL2(access, cstr, int)
+CALL3(faccessat, int, cstr, int)
+CALL4(faccessat2, int, cstr, int, int)
+CALL3(readlink, cstr, char *, size_t)
+CALL4(readlinkat, int, cstr, char *, size_t)
+CALL2(mkdir, cstr, uint32_t)
+CALL3(mkdirat, int, cstr, uint32_t)
+CALL1(rmdir, cstr)
+CALL1(unlink, cstr)
+CALL3(unlinkat, int, cstr, int)
+CALL2(rename, cstr, cstr)
+CALL4(renameat, int, cstr, int, cstr)
+CALL5(renameat2, int, cstr, int, cstr, unsigned)
+CALL2(link, cstr, cstr)
+CALL2(symlink, cstr, cstr)
+CALL2(chmod, cstr, uint32_t)
+CALL3(fchmodat, int, cstr, uint32_t)
+CALL3(chown, cstr, uint32_t, uint32_t)
+CALL2(truncate, cstr, int64_t)
+CALL4(utimensat, int, cstr, cptr, int)
+CALL2(statfs, cstr, ptr)
+CALL1(chdir, cstr)
+CALL1(fchdir, int)
+CALL2(getcwd, char *, size_t)
+CALL3(getdents64, int, ptr, size_t)
+
+/* Memory: kernel/mmap.c. */
+CALL6(mmap, ptr, size_t, int, int, int, int64_t)
+CALL2(munmap, ptr, size_t)
+CALL3(mprotect, ptr, size_t, int)
+CALL3(madvise, ptr, size_t, int)
+CALL5(mremap, ptr, size_t, size_t, int, ptr)
+CALL3(msync, ptr, size_t, int)
+CALL1(brk, ptr)
+
+/* Threads and scheduling: sched/. */
+CALLF(clone)
+CALL1(exit, int)
+CALL1(exit_group, int)
+CALL1(set_tid_address, int *)
+CALL0(gettid)
+CALL2(arch_prctl, int, uint64_t)
+CALL5(prctl, int, uint64_t, uint64_t, uint64_t, uint64_t)
+CALL0(sched_yield)
+CALL3(sched_getaffinity, int, size_t, ptr)
+CALL3(sched_setaffinity, int, size_t, cptr)
+CALL2(set_robust_list, ptr, size_t)
+CALL3(get_robust_list, int, ptr, size_t *)
+CALL6(futex, uint32_t *, int, uint32_t, cptr, uint32_t *, uint32_t)
+
+/* Clocks and sleeping: kernel/sys_time.c. */
+CALL2(clock_gettime, int, ptr)
+CALL2(clock_getres, int, ptr)
+CALL2(gettimeofday, ptr, ptr)
+CALL1(time, int64_t *)
+CALL2(nanosleep, cptr, ptr)
+CALL4(clock_nanosleep, int, int, cptr, ptr)
+
+/* Signals: lib/abi/signal.c. */
+CALL4(rt_sigaction, int, cptr, ptr, size_t)
+CALL4(rt_sigprocmask, int, const uint64_t *, uint64_t *, size_t)
+CALL2(rt_sigpending, uint64_t *, size_t)
+CALL2(rt_sigsuspend, const uint64_t *, size_t)
+CALLF(rt_sigreturn)
+CALL2(sigaltstack, cptr, ptr)
+CALL2(kill, int, int)
+CALL2(tkill, int, int)
+CALL3(tgkill, int, int, int)
+CALL0(pause)
+
+/* The process: lib/abi/process.c. */
+CALL0(getpid)
+CALL0(getppid)
+CALL0(getpgrp)
+CALL1(getpgid, int)
+CALL1(getsid, int)
+CALL0(setsid)
+CALL2(setpgid, int, int)
+CALL0(getuid)
+CALL0(geteuid)
+CALL0(getgid)
+CALL0(getegid)
+CALL1(setuid, uint32_t)
+CALL1(setgid, uint32_t)
+CALL2(setreuid, uint32_t, uint32_t)
+CALL2(setregid, uint32_t, uint32_t)
+CALL3(setresuid, uint32_t, uint32_t, uint32_t)
+CALL3(setresgid, uint32_t, uint32_t, uint32_t)
+CALL3(getresuid, uint32_t *, uint32_t *, uint32_t *)
+CALL3(getresgid, uint32_t *, uint32_t *, uint32_t *)
+CALL2(getgroups, int, uint32_t *)
+CALL2(setgroups, size_t, const uint32_t *)
+CALL1(umask, uint32_t)
+CALL1(uname, ptr)
+CALL2(sethostname, cstr, size_t)
+CALL3(getrandom, ptr, size_t, unsigned)
+CALL2(getrlimit, int, ptr)
+CALL2(setrlimit, int, cptr)
+CALL4(prlimit64, int, int, cptr, ptr)
+CALL1(sysinfo, ptr)
+CALL2(getrusage, int, ptr)
+CALL1(times, ptr)
+CALL4(wait4, int, int *, int, ptr)
+CALL3(getcpu, unsigned *, unsigned *, ptr)
+
+#define E(name) [NR_##name] = call_##name
+
+static const syscall_fn table[SYSCALL_NR_MAX] = {
+	E(read), E(write), E(readv), E(writev), E(pread64), E(pwrite64), E(lseek), E(close),
+	E(dup), E(dup2), E(dup3), E(fcntl), E(ioctl), E(fstat), E(open), E(openat), E(creat),
+	E(stat), E(lstat), E(newfstatat), E(statx), E(access), E(faccessat), E(faccessat2),
+	E(readlink), E(readlinkat), E(mkdir), E(mkdirat), E(rmdir), E(unlink), E(unlinkat),
+	E(rename), E(renameat), E(renameat2), E(link), E(symlink), E(chmod), E(fchmodat),
+	E(chown), E(truncate), E(utimensat), E(statfs), E(chdir), E(fchdir), E(getcwd),
+	E(getdents64),
+
+	E(mmap), E(munmap), E(mprotect), E(madvise), E(mremap), E(msync), E(brk),
+
+	E(clone), E(exit), E(exit_group), E(set_tid_address), E(gettid), E(arch_prctl),
+	E(prctl), E(sched_yield), E(sched_getaffinity), E(sched_setaffinity),
+	E(set_robust_list), E(get_robust_list), E(futex),
+
+	E(clock_gettime), E(clock_getres), E(gettimeofday), E(time), E(nanosleep),
+	E(clock_nanosleep),
+
+	E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend),
+	E(rt_sigreturn), E(sigaltstack), E(kill), E(tkill), E(tgkill), E(pause),
+
+	E(getpid), E(getppid), E(getpgrp), E(getpgid), E(getsid), E(setsid), E(setpgid),
+	E(getuid), E(geteuid), E(getgid), E(getegid), E(setuid), E(setgid), E(setreuid),
+	E(setregid), E(setresuid), E(setresgid), E(getresuid), E(getresgid), E(getgroups),
+	E(setgroups), E(umask), E(uname), E(sethostname), E(getrandom), E(getrlimit),
+	E(setrlimit), E(prlimit64), E(sysinfo), E(getrusage), E(times), E(wait4), E(getcpu),
+};
+
+static struct {
+	uint64_t calls, unknown;
+	uint8_t warned[(SYSCALL_NR_MAX + 7) / 8];
+} stats;
+
+static long unknown(uint64_t nr)
+{
+	stats.unknown++;
+	if (nr < SYSCALL_NR_MAX && !(stats.warned[nr / 8] & (1u << nr % 8))) {
+		stats.warned[nr / 8] |= (uint8_t)(1u << nr % 8);
+		pr_warn("abi: %s (%lu) is not implemented", syscall_name(nr), (unsigned long)nr);
+	} else if (nr >= SYSCALL_NR_MAX) {
+		pr_warn_once("abi: system call number %#lx is out of range (no call has it)",
+			     (unsigned long)nr);
+	}
+	return -ENOSYS;
+}
+
+int syscall_dispatch(struct syscall_frame *f)
+{
+	uint64_t nr = f->rax;
+	syscall_fn fn = nr < SYSCALL_NR_MAX ? table[nr] : NULL;
+	struct abi_thread *self = abi_self();
+	long ret;
+
+	stats.calls++;
+	self->frame = f; /* for reports on where it waits */
+	ret = fn ? fn(f) : unknown(nr);
+	self->frame = NULL;
+	f->rax = (uint64_t)ret;
+	if (signal_ready_in(&self->sig) || ret == -ERESTARTSYS)
+		signal_on_return(f, (long)nr);
+	return nr == NR_rt_sigreturn; /* every register of the handler's context comes back */
+}
+
+void abi_report(void)
+{
+	pr_info("abi: %lu system calls, %lu of them not implemented",
+		(unsigned long)stats.calls, (unsigned long)stats.unknown);
+	signal_report();
+}

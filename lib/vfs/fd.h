@@ -1,0 +1,86 @@
+/*
+ * Open files and the file descriptor table (docs/abi.md). A struct file
+ * is what an fd names; dup() shares one, close() drops a reference. The
+ * system calls on fds live here and call the file's operations; until the
+ * VFS arrives the only files are the console's (lib/vfs/console.c).
+ */
+#ifndef LIB_VFS_FD_H
+#define LIB_VFS_FD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define O_ACCMODE 03
+#define O_RDONLY 00
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_CLOEXEC 02000000
+
+/* struct stat as x86_64 Linux has it (144 bytes). */
+struct abi_stat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid, pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	int64_t st_atime_sec, st_atime_nsec, st_mtime_sec, st_mtime_nsec, st_ctime_sec,
+		st_ctime_nsec;
+	int64_t reserved[3];
+};
+
+struct file;
+
+/*
+ * What a kind of file does. Buffers are the application's: the operation
+ * copies with copy_to_app/copy_from_app. A missing operation answers as
+ * Linux does for a file that cannot do it.
+ */
+struct file_ops {
+	long (*read)(struct file *f, void *buf, size_t n);
+	long (*write)(struct file *f, const void *buf, size_t n);
+	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
+	void (*stat)(struct file *f, struct abi_stat *st);
+	void (*release)(struct file *f); /* the last reference is gone */
+};
+
+struct file {
+	const struct file_ops *ops;
+	unsigned flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK */
+	int refs;
+	void *priv;
+};
+
+/* Installs f at the lowest free fd (f's reference passes to it); the fd, or -EMFILE. */
+int fd_install(struct file *f, bool cloexec);
+/* Installs f at exactly fd, which must be free (boot: the console). 0 or -EBADF. */
+int fd_install_at(int fd, struct file *f);
+/* Is fd open? */
+bool fd_is_open(int fd);
+
+/* RLIMIT_NOFILE: fds are below the limit; it may be raised up to FD_HARD_LIMIT. */
+#define FD_SOFT_DEFAULT 1024
+#define FD_HARD_LIMIT 65536
+uint64_t fd_limit(void);
+void fd_set_limit(uint64_t limit);
+
+long sys_read(int fd, void *buf, size_t n);
+long sys_write(int fd, const void *buf, size_t n);
+long sys_readv(int fd, const void *iov, int iovcnt);
+long sys_writev(int fd, const void *iov, int iovcnt);
+long sys_pread64(int fd, void *buf, size_t n, int64_t off);
+long sys_pwrite64(int fd, const void *buf, size_t n, int64_t off);
+long sys_lseek(int fd, int64_t off, int whence);
+long sys_close(int fd);
+long sys_dup(int fd);
+long sys_dup2(int fd, int newfd);
+long sys_dup3(int fd, int newfd, int flags);
+long sys_fcntl(int fd, int cmd, unsigned long arg);
+long sys_ioctl(int fd, unsigned long cmd, unsigned long arg);
+long sys_fstat(int fd, void *st);
+
+/* For the path calls: fstat() of dirfd when the path is "" with AT_EMPTY_PATH. */
+long fd_stat(int fd, void *st);
+
+#endif
