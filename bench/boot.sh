@@ -49,8 +49,8 @@ measure() {
 # "[    0.019405] C: boot: step tls    349 us, done at    349 us"
 steps='/boot: step/ { for (i = 1; i < NF; i++) if ($i == "step") print "PHASE " $(i + 1) " " $(i + 2);
 	done = $(NF - 1) } END { print "BOOT main_quiet_us " done }'
-# "... I: boot: main() reached 16025 us after the first instruction"
-reached='/boot: main\(\) reached/ { for (i = 1; i < NF; i++) if ($i == "reached") print "BOOT main_us " $(i + 1) }'
+# "... I: boot: the application starts 16025 us after the first instruction"
+reached='/boot: the application starts/ { for (i = 1; i < NF; i++) if ($i == "starts") print "BOOT main_us " $(i + 1) }'
 for i in $(seq "$reps"); do
 	measure floor 0 floor_run_ms --kernel "$out/floor"
 	measure hello 0 hello_run_ms hello

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Linux guest baseline (docs/benchmarks.md): Debian's kernel and
-# an initramfs with busybox-static and the benchmark programs linked
-# statically. Its /init runs every benchmark with the given repetitions,
-# prints their RESULT lines on the console, and powers off. A second
-# initramfs, boot.cpio.gz, only powers off: the boot benchmark's baseline.
+# an initramfs with busybox-static and the benchmark programs: each one's
+# static musl build, the very objects Ceres runs (make APP=x linux), and
+# bench-malloc once more with glibc's malloc, the allocator to beat. Its
+# /init runs every benchmark with the given repetitions, prints their
+# RESULT lines on the console, and powers off. A second initramfs,
+# boot.cpio.gz, only powers off: the boot benchmark's baseline.
 # Usage: bench/linux-guest.sh OUTDIR REPS BENCH...
 set -eu
 out=$1
@@ -38,14 +40,21 @@ mkdir -p "$root"/{bin,proc,sys,dev}
 dpkg-deb --fsys-tarfile "$debs"/busybox-static_*.deb | tar -x -C "$out" ./bin/busybox
 mv "$out/bin/busybox" "$root/bin/busybox"
 for b in "$@"; do
-	gcc -O2 -static -pthread -I"$here" -o "$root/bin/$b" "$here/bench/apps/$b/main.c"
+	make -s -C "$here" APP="$b" linux >/dev/null
+	cp "$here/build/$b/$b.linux" "$root/bin/$b"
 done
+gcc -O2 -static -pthread -o "$root/bin/bench-malloc-glibc" "$here/bench/apps/bench-malloc/main.c"
 {
 	echo '#!/bin/busybox sh'
 	echo '/bin/busybox mount -t proc proc /proc'
 	echo '/bin/busybox mount -t devtmpfs dev /dev'
 	for b in "$@"; do
-		echo "/bin/$b $reps"
+		case $b in
+		bench-malloc)
+			echo "/bin/bench-malloc $reps malloc_free_ns_mallocng"
+			echo "/bin/bench-malloc-glibc $reps" ;;
+		*) echo "/bin/$b $reps" ;;
+		esac
 	done
 	echo 'echo BENCH-DONE'
 	echo '/bin/busybox poweroff -f'
