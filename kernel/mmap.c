@@ -281,7 +281,8 @@ long sys_mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
 		ret = overlaps(a, a + n) ? -EEXIST : -ENOMEM;
 	} else {
 		/* Inside what was mapped: fresh zero pages in place, as Linux gives. */
-		ret = a + n > a && covered(a, a + n) ? reprotect_locked(a, a + n, prot, true) : -ENOMEM;
+		ret = a + n > a && covered(a, a + n) ? reprotect_locked(a, a + n, prot, true)
+						     : -ENOMEM;
 		if (!ret)
 			ret = (long)a;
 	}
@@ -342,7 +343,8 @@ long sys_madvise(void *addr, size_t len, int advice)
 	if ((a & (PAGE_SIZE - 1)) || a + n < a)
 		return -EINVAL;
 	/* Every advice Linux knows is a hint here, except that DONTNEED gives zero pages. */
-	if (advice < 0 || (advice > 4 && advice < 8) || (advice > 25 && advice != 100 && advice != 101))
+	if (advice < 0 || (advice > 4 && advice < 8) ||
+	    (advice > 25 && advice != 100 && advice != 101))
 		return -EINVAL;
 	if (!n)
 		return 0;
@@ -422,7 +424,8 @@ long sys_brk(void *addr)
 	cur = mm.brk_end;
 	unlock();
 	if (want < mm.brk_base || need < want)
-		return (long)cur; /* brk(0) asks where it is; a wrapped address gets no answer else */
+		return (long)
+			cur;	/* brk(0) asks where it is; a wrapped address gets no answer else */
 	have = page_round(cur); /* the break moves by bytes; pages back it */
 	if (need > have) {
 		if (!page_alloc_at((void *)have, (need - have) / PAGE_SIZE))

@@ -217,7 +217,8 @@ long sys_futex(uint32_t *addr, int op, uint32_t val, const void *timeout, uint32
 	case FUTEX_WAKE_BITSET:
 		if (!val3)
 			return -EINVAL;
-		return futex_wake(addr, (int)val < 1 ? 1 : (int)val, val3); /* Linux wakes one for 0 */
+		return futex_wake(addr, (int)val < 1 ? 1 : (int)val,
+				  val3); /* Linux wakes one for 0 */
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		/* The requeue count comes in the timeout's place. */

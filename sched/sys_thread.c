@@ -30,8 +30,8 @@
 #define CLONE_CHILD_SETTID 0x01000000UL
 /* What a thread of this process is: everything shared. */
 #define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
-#define CLONE_KNOWN                                                                      \
-	(CLONE_THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |      \
+#define CLONE_KNOWN                                                                \
+	(CLONE_THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID)
 
 #define ARCH_SET_GS 0x1001

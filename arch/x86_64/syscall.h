@@ -12,7 +12,7 @@ struct syscall_frame {
 	uint64_t r15, r14, r13, r12, rbp, rbx;
 	uint64_t r11, r10, r9, r8, rdx, rcx; /* r11 and rcx: what `syscall` left (rflags, rip) */
 	uint64_t rsi, rdi;
-	uint64_t rax; /* the call's number coming in, its result going out */
+	uint64_t rax;		   /* the call's number coming in, its result going out */
 	uint64_t rsp, rip, rflags; /* the application's, restored on the way out */
 };
 

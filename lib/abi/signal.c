@@ -116,14 +116,13 @@ static struct {
 } proc;
 
 static const char *const names[ABI_NSIG + 1] = {
-	[1] = "SIGHUP",	    [2] = "SIGINT",	[3] = "SIGQUIT",   [4] = "SIGILL",
-	[5] = "SIGTRAP",    [6] = "SIGABRT",	[7] = "SIGBUS",	   [8] = "SIGFPE",
-	[9] = "SIGKILL",    [10] = "SIGUSR1",	[11] = "SIGSEGV",  [12] = "SIGUSR2",
-	[13] = "SIGPIPE",   [14] = "SIGALRM",	[15] = "SIGTERM",  [16] = "SIGSTKFLT",
-	[17] = "SIGCHLD",   [18] = "SIGCONT",	[19] = "SIGSTOP",  [20] = "SIGTSTP",
-	[21] = "SIGTTIN",   [22] = "SIGTTOU",	[23] = "SIGURG",   [24] = "SIGXCPU",
-	[25] = "SIGXFSZ",   [26] = "SIGVTALRM", [27] = "SIGPROF",  [28] = "SIGWINCH",
-	[29] = "SIGIO",	    [30] = "SIGPWR",	[31] = "SIGSYS",
+	[1] = "SIGHUP",	    [2] = "SIGINT",   [3] = "SIGQUIT",	 [4] = "SIGILL",   [5] = "SIGTRAP",
+	[6] = "SIGABRT",    [7] = "SIGBUS",   [8] = "SIGFPE",	 [9] = "SIGKILL",  [10] = "SIGUSR1",
+	[11] = "SIGSEGV",   [12] = "SIGUSR2", [13] = "SIGPIPE",	 [14] = "SIGALRM", [15] = "SIGTERM",
+	[16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT",	 [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN",   [22] = "SIGTTOU", [23] = "SIGURG",	 [24] = "SIGXCPU", [25] = "SIGXFSZ",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO",   [30] = "SIGPWR",
+	[31] = "SIGSYS",
 };
 
 const char *signal_name(int sig)
@@ -407,14 +406,13 @@ static void restart(struct syscall_frame *f, long nr)
 	f->rip -= SYSCALL_INSN_LEN;
 }
 
-static __attribute__((noreturn)) void fatal(const struct syscall_frame *f, int sig,
-					    const char *why)
+static __attribute__((noreturn)) void fatal(const struct syscall_frame *f, int sig, const char *why)
 {
 	struct thread *self = thread_self();
 
 	panic_enter(EXIT_PANIC);
-	pr_crit("abi: %s (signal %d) ended the application%s, in thread %lu '%s'",
-		signal_name(sig), sig, why, (unsigned long)thread_id(self), thread_name(self));
+	pr_crit("abi: %s (signal %d) ended the application%s, in thread %lu '%s'", signal_name(sig),
+		sig, why, (unsigned long)thread_id(self), thread_name(self));
 	panic_backtrace(f->rip, f->rbp, f->rsp, false);
 	sched_dump();
 	shutdown_exit(EXIT_PANIC);
@@ -452,10 +450,25 @@ static int push_frame(struct syscall_frame *f, int sig, const struct k_sigaction
 					     .ss_size = s->altstack_size,
 					     .ss_flags = s->altstack_size ? 0 : SS_DISABLE };
 	fr.uc.uc_mcontext = (struct abi_mcontext){
-		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11, .r12 = f->r12,
-		.r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rdi = f->rdi, .rsi = f->rsi,
-		.rbp = f->rbp, .rbx = f->rbx, .rdx = f->rdx, .rax = f->rax, .rcx = f->rcx,
-		.rsp = f->rsp, .rip = f->rip, .rflags = f->rflags, .fpstate = fpstate,
+		.r8 = f->r8,
+		.r9 = f->r9,
+		.r10 = f->r10,
+		.r11 = f->r11,
+		.r12 = f->r12,
+		.r13 = f->r13,
+		.r14 = f->r14,
+		.r15 = f->r15,
+		.rdi = f->rdi,
+		.rsi = f->rsi,
+		.rbp = f->rbp,
+		.rbx = f->rbx,
+		.rdx = f->rdx,
+		.rax = f->rax,
+		.rcx = f->rcx,
+		.rsp = f->rsp,
+		.rip = f->rip,
+		.rflags = f->rflags,
+		.fpstate = fpstate,
 		.oldmask = s->restore_saved ? s->saved_blocked : s->blocked,
 	};
 	fr.uc.uc_sigmask = fr.uc.uc_mcontext.oldmask;

@@ -168,7 +168,8 @@ void abi_start(int argc, char **argv, int envc, char **envp, uint64_t stack_size
 		shutdown_app_exit(ktest_main(argc, argv));
 	/* This thread's stack becomes the application's main stack. */
 	if (stack_find((uintptr_t)__builtin_frame_address(0), &stack))
-		page_set_app((void *)stack.lo, (stack.hi - stack.lo + PAGE_SIZE - 1) / PAGE_SIZE, true);
+		page_set_app((void *)stack.lo, (stack.hi - stack.lo + PAGE_SIZE - 1) / PAGE_SIZE,
+			     true);
 	abi_threads_init();
 	process_set_stack_size(stack_size);
 	err = console_files_init();

@@ -31,47 +31,47 @@ typedef long (*syscall_fn)(struct syscall_frame *f);
 #define A4(t) ((t)f->r8)
 #define A5(t) ((t)f->r9)
 
-#define CALL0(fn)                                    \
+#define CALL0(fn)                                      \
 	static long call_##fn(struct syscall_frame *f) \
-	{                                            \
-		(void)f;                             \
-		return sys_##fn();                   \
+	{                                              \
+		(void)f;                               \
+		return sys_##fn();                     \
 	}
-#define CALL1(fn, t0)                                \
+#define CALL1(fn, t0)                                  \
 	static long call_##fn(struct syscall_frame *f) \
-	{                                            \
-		return sys_##fn(A0(t0));             \
+	{                                              \
+		return sys_##fn(A0(t0));               \
 	}
-#define CALL2(fn, t0, t1)                            \
+#define CALL2(fn, t0, t1)                              \
 	static long call_##fn(struct syscall_frame *f) \
-	{                                            \
-		return sys_##fn(A0(t0), A1(t1));     \
+	{                                              \
+		return sys_##fn(A0(t0), A1(t1));       \
 	}
 #define CALL3(fn, t0, t1, t2)                            \
-	static long call_##fn(struct syscall_frame *f)     \
+	static long call_##fn(struct syscall_frame *f)   \
 	{                                                \
 		return sys_##fn(A0(t0), A1(t1), A2(t2)); \
 	}
 #define CALL4(fn, t0, t1, t2, t3)                                \
-	static long call_##fn(struct syscall_frame *f)             \
+	static long call_##fn(struct syscall_frame *f)           \
 	{                                                        \
 		return sys_##fn(A0(t0), A1(t1), A2(t2), A3(t3)); \
 	}
 #define CALL5(fn, t0, t1, t2, t3, t4)                                    \
-	static long call_##fn(struct syscall_frame *f)                     \
+	static long call_##fn(struct syscall_frame *f)                   \
 	{                                                                \
 		return sys_##fn(A0(t0), A1(t1), A2(t2), A3(t3), A4(t4)); \
 	}
 #define CALL6(fn, t0, t1, t2, t3, t4, t5)                                        \
-	static long call_##fn(struct syscall_frame *f)                             \
+	static long call_##fn(struct syscall_frame *f)                           \
 	{                                                                        \
 		return sys_##fn(A0(t0), A1(t1), A2(t2), A3(t3), A4(t4), A5(t5)); \
 	}
 /* The implementation takes the frame itself (it reads or rewrites registers). */
-#define CALLF(fn)                                    \
+#define CALLF(fn)                                      \
 	static long call_##fn(struct syscall_frame *f) \
-	{                                            \
-		return sys_##fn(f);                  \
+	{                                              \
+		return sys_##fn(f);                    \
 	}
 
 typedef const char *cstr;
@@ -208,31 +208,126 @@ CALL3(getcpu, unsigned *, unsigned *, ptr)
 #define E(name) [NR_##name] = call_##name
 
 static const syscall_fn table[SYSCALL_NR_MAX] = {
-	E(read), E(write), E(readv), E(writev), E(pread64), E(pwrite64), E(lseek), E(close),
-	E(dup), E(dup2), E(dup3), E(fcntl), E(ioctl), E(fstat), E(open), E(openat), E(creat),
-	E(stat), E(lstat), E(newfstatat), E(statx), E(access), E(faccessat), E(faccessat2),
-	E(readlink), E(readlinkat), E(mkdir), E(mkdirat), E(rmdir), E(unlink), E(unlinkat),
-	E(rename), E(renameat), E(renameat2), E(link), E(symlink), E(chmod), E(fchmodat),
-	E(chown), E(truncate), E(utimensat), E(statfs), E(chdir), E(fchdir), E(getcwd),
+	E(read),
+	E(write),
+	E(readv),
+	E(writev),
+	E(pread64),
+	E(pwrite64),
+	E(lseek),
+	E(close),
+	E(dup),
+	E(dup2),
+	E(dup3),
+	E(fcntl),
+	E(ioctl),
+	E(fstat),
+	E(open),
+	E(openat),
+	E(creat),
+	E(stat),
+	E(lstat),
+	E(newfstatat),
+	E(statx),
+	E(access),
+	E(faccessat),
+	E(faccessat2),
+	E(readlink),
+	E(readlinkat),
+	E(mkdir),
+	E(mkdirat),
+	E(rmdir),
+	E(unlink),
+	E(unlinkat),
+	E(rename),
+	E(renameat),
+	E(renameat2),
+	E(link),
+	E(symlink),
+	E(chmod),
+	E(fchmodat),
+	E(chown),
+	E(truncate),
+	E(utimensat),
+	E(statfs),
+	E(chdir),
+	E(fchdir),
+	E(getcwd),
 	E(getdents64),
 
-	E(mmap), E(munmap), E(mprotect), E(madvise), E(mremap), E(msync), E(brk),
+	E(mmap),
+	E(munmap),
+	E(mprotect),
+	E(madvise),
+	E(mremap),
+	E(msync),
+	E(brk),
 
-	E(clone), E(exit), E(exit_group), E(set_tid_address), E(gettid), E(arch_prctl),
-	E(prctl), E(sched_yield), E(sched_getaffinity), E(sched_setaffinity),
-	E(set_robust_list), E(get_robust_list), E(futex),
+	E(clone),
+	E(exit),
+	E(exit_group),
+	E(set_tid_address),
+	E(gettid),
+	E(arch_prctl),
+	E(prctl),
+	E(sched_yield),
+	E(sched_getaffinity),
+	E(sched_setaffinity),
+	E(set_robust_list),
+	E(get_robust_list),
+	E(futex),
 
-	E(clock_gettime), E(clock_getres), E(gettimeofday), E(time), E(nanosleep),
+	E(clock_gettime),
+	E(clock_getres),
+	E(gettimeofday),
+	E(time),
+	E(nanosleep),
 	E(clock_nanosleep),
 
-	E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend),
-	E(rt_sigreturn), E(sigaltstack), E(kill), E(tkill), E(tgkill), E(pause),
+	E(rt_sigaction),
+	E(rt_sigprocmask),
+	E(rt_sigpending),
+	E(rt_sigsuspend),
+	E(rt_sigreturn),
+	E(sigaltstack),
+	E(kill),
+	E(tkill),
+	E(tgkill),
+	E(pause),
 
-	E(getpid), E(getppid), E(getpgrp), E(getpgid), E(getsid), E(setsid), E(setpgid),
-	E(getuid), E(geteuid), E(getgid), E(getegid), E(setuid), E(setgid), E(setreuid),
-	E(setregid), E(setresuid), E(setresgid), E(getresuid), E(getresgid), E(getgroups),
-	E(setgroups), E(umask), E(uname), E(sethostname), E(getrandom), E(getrlimit),
-	E(setrlimit), E(prlimit64), E(sysinfo), E(getrusage), E(times), E(wait4), E(getcpu),
+	E(getpid),
+	E(getppid),
+	E(getpgrp),
+	E(getpgid),
+	E(getsid),
+	E(setsid),
+	E(setpgid),
+	E(getuid),
+	E(geteuid),
+	E(getgid),
+	E(getegid),
+	E(setuid),
+	E(setgid),
+	E(setreuid),
+	E(setregid),
+	E(setresuid),
+	E(setresgid),
+	E(getresuid),
+	E(getresgid),
+	E(getgroups),
+	E(setgroups),
+	E(umask),
+	E(uname),
+	E(sethostname),
+	E(getrandom),
+	E(getrlimit),
+	E(setrlimit),
+	E(prlimit64),
+	E(sysinfo),
+	E(getrusage),
+	E(times),
+	E(wait4),
+	E(getcpu),
 };
 
 static struct {
@@ -272,7 +367,7 @@ int syscall_dispatch(struct syscall_frame *f)
 
 void abi_report(void)
 {
-	pr_info("abi: %lu system calls, %lu of them not implemented",
-		(unsigned long)stats.calls, (unsigned long)stats.unknown);
+	pr_info("abi: %lu system calls, %lu of them not implemented", (unsigned long)stats.calls,
+		(unsigned long)stats.unknown);
 	signal_report();
 }

@@ -12,7 +12,6 @@
 #include "lib/abi/syscall_names.h"
 #include "sched/sched.h"
 
-
 /* Called as any thread is freed; the deferred munmap happens here, off its stack. */
 static void release(struct thread *t)
 {

@@ -16,7 +16,7 @@ struct syscall_frame;
 
 struct abi_thread {
 	struct signal_state sig;
-	struct syscall_frame *frame; /* the system call it is in, or NULL */
+	struct syscall_frame *frame;	 /* the system call it is in, or NULL */
 	uint64_t unmap_start, unmap_len; /* a munmap() of its own stack, done when it is freed */
 	uint64_t robust_list, robust_len;
 };

@@ -31,8 +31,8 @@ static struct {
 /* Moves what the UART holds into cons.pending; how much is there. */
 static size_t poll_input(void)
 {
-	cons.npending += console_read(cons.pending + cons.npending,
-				      sizeof(cons.pending) - cons.npending);
+	cons.npending +=
+		console_read(cons.pending + cons.npending, sizeof(cons.pending) - cons.npending);
 	return cons.npending;
 }
 

@@ -97,7 +97,8 @@ long sys_statx(int dirfd, const char *path, int flags, unsigned mask, void *stx)
 
 long sys_faccessat2(int dirfd, const char *path, int mode, int flags)
 {
-	if (mode & ~(R_OK | W_OK | X_OK) || flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+	if (mode & ~(R_OK | W_OK | X_OK) ||
+	    flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	return lookup(dirfd, path, false);
 }

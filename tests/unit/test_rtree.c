@@ -97,7 +97,8 @@ TEST(random_run_agrees_with_a_model)
 			node[k].end = 0;
 			live--;
 		} else {
-			int first = (int)((x >> 20) % SLOTS), n = 1 + (int)((x >> 40) % 8), free = 1;
+			int first = (int)((x >> 20) % SLOTS), n = 1 + (int)((x >> 40) % 8),
+			    free = 1;
 
 			for (int i = first; i < first + n; i++)
 				free = free && i < SLOTS && owner[i] < 0;
@@ -120,7 +121,8 @@ TEST(random_run_agrees_with_a_model)
 			}
 			/* A walk in order visits every node once, by rising address. */
 			int seen = 0;
-			for (const struct rnode *n = rtree_first_after(&t, 0); n; n = rtree_next(&t, n)) {
+			for (const struct rnode *n = rtree_first_after(&t, 0); n;
+			     n = rtree_next(&t, n)) {
 				CHECK(!prev || prev->end <= n->start);
 				prev = n;
 				seen++;

@@ -29,14 +29,46 @@
 #define ERRNO_MAX 133
 
 static const int skipped[] = {
-	SYS_exit,	    SYS_exit_group,   SYS_rt_sigreturn,	   SYS_clone,	       SYS_clone3,
-	SYS_fork,	    SYS_vfork,	      SYS_execve,	   SYS_execveat,       SYS_pause,
-	SYS_rt_sigsuspend,  SYS_nanosleep,    SYS_clock_nanosleep, SYS_futex,	       SYS_read,
-	SYS_readv,	    SYS_pread64,      SYS_preadv,	   SYS_preadv2,	       SYS_arch_prctl,
-	SYS_kill,	    SYS_tkill,	      SYS_tgkill,	   SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo,
-	SYS_rt_sigaction,   SYS_write,	      SYS_writev,	   SYS_pwrite64,       SYS_pwritev,
-	SYS_pwritev2,	    SYS_wait4,	      SYS_waitid,	   SYS_select,	       SYS_pselect6,
-	SYS_poll,	    SYS_ppoll,	      SYS_epoll_wait,	   SYS_epoll_pwait,    SYS_sendfile,
+	SYS_exit,
+	SYS_exit_group,
+	SYS_rt_sigreturn,
+	SYS_clone,
+	SYS_clone3,
+	SYS_fork,
+	SYS_vfork,
+	SYS_execve,
+	SYS_execveat,
+	SYS_pause,
+	SYS_rt_sigsuspend,
+	SYS_nanosleep,
+	SYS_clock_nanosleep,
+	SYS_futex,
+	SYS_read,
+	SYS_readv,
+	SYS_pread64,
+	SYS_preadv,
+	SYS_preadv2,
+	SYS_arch_prctl,
+	SYS_kill,
+	SYS_tkill,
+	SYS_tgkill,
+	SYS_rt_sigqueueinfo,
+	SYS_rt_tgsigqueueinfo,
+	SYS_rt_sigaction,
+	SYS_write,
+	SYS_writev,
+	SYS_pwrite64,
+	SYS_pwritev,
+	SYS_pwritev2,
+	SYS_wait4,
+	SYS_waitid,
+	SYS_select,
+	SYS_pselect6,
+	SYS_poll,
+	SYS_ppoll,
+	SYS_epoll_wait,
+	SYS_epoll_pwait,
+	SYS_sendfile,
 	SYS_rt_sigtimedwait,
 };
 
@@ -94,8 +126,8 @@ int main(int argc, char **argv)
 
 	rng = argc > 2 ? strtoull(argv[2], NULL, 0) : 0x9E3779B97F4A7C15ULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	scratch = mmap(NULL, SCRATCH_SIZE + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	scratch = mmap(NULL, SCRATCH_SIZE + 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (scratch == MAP_FAILED || mprotect(scratch + SCRATCH_SIZE, 4096, PROT_NONE)) {
 		printf("not ok - fuzz: a scratch mapping with a guard page\n");
 		return 1;
@@ -109,16 +141,16 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 6; i++)
 			a[i] = arg();
 		/* Keep the scratch mapping, and the console this test reports on. */
-		if ((nr == SYS_munmap || nr == SYS_mprotect || nr == SYS_mremap || nr == SYS_madvise ||
-		     nr == SYS_mmap) &&
+		if ((nr == SYS_munmap || nr == SYS_mprotect || nr == SYS_mremap ||
+		     nr == SYS_madvise || nr == SYS_mmap) &&
 		    (unsigned long)a[0] - (unsigned long)scratch < SCRATCH_SIZE + 4096)
 			continue;
 		if ((nr == SYS_close || nr == SYS_dup2 || nr == SYS_dup3) &&
 		    ((unsigned long)a[0] <= 2 || (unsigned long)a[1] <= 2))
 			continue;
 		if (argc > 3)
-			printf("# %ld: %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n", made, nr, a[0], a[1],
-			       a[2], a[3], a[4], a[5]);
+			printf("# %ld: %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n", made, nr, a[0],
+			       a[1], a[2], a[3], a[4], a[5]);
 		errno = 0;
 		r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		made++;
@@ -129,8 +161,8 @@ int main(int argc, char **argv)
 			absent[nr] = 1; /* not there: the rest of the calls go to those that are */
 		if (errno < 1 || errno > ERRNO_MAX) {
 			if (bad++ < 10)
-				printf("# call %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx): errno %d\n", nr,
-				       a[0], a[1], a[2], a[3], a[4], a[5], errno);
+				printf("# call %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx): errno %d\n",
+				       nr, a[0], a[1], a[2], a[3], a[4], a[5], errno);
 		} else if (!seen[errno]++) {
 			kinds++;
 		}

@@ -43,7 +43,7 @@ static __thread long mine; /* each thread's own */
 static void *many_thread(void *arg)
 {
 	mine = (long)(intptr_t)arg;
-	errno = (int)mine; /* errno is per thread too */
+	errno = (int)mine;	       /* errno is per thread too */
 	pthread_barrier_wait(&all_up); /* all MANY are alive before any leaves */
 	return (void *)(intptr_t)(mine == (long)(intptr_t)arg && errno == (int)mine ? mine : -1);
 }
