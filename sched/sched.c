@@ -35,10 +35,8 @@ static struct {
 	uint64_t armed; /* deadline the timer is set for; UINT64_MAX: off */
 	uint64_t timeslice_ns;
 	int timer_vector;
-	bool need_resched;
-	unsigned preempt_off; /* sched_preempt_disable() depth */
-	unsigned live;	      /* threads that have not exited, idle included */
-	uint64_t exited_ns;   /* CPU time of the threads that are gone */
+	unsigned live;	    /* threads that have not exited, idle included */
+	uint64_t exited_ns; /* CPU time of the threads that are gone */
 	/* Waiting threads that something other than a thread may wake. */
 	unsigned timed_waiters, input_waiters;
 	struct sched_stats stats;
@@ -71,8 +69,8 @@ static void rearm_for(const struct thread *running)
 		.next_timer = timerq_next(&sched_state.sleepers),
 		.armed = sched_state.armed,
 		.idle = running == sched_state.idle,
-		.need_resched = sched_state.need_resched,
-		.preempt_off = sched_state.preempt_off != 0,
+		.need_resched = sched_preempt.need_resched,
+		.preempt_off = sched_preempt.off != 0,
 	};
 	uint64_t d = runq_timer_plan(&sched_state.runq, &in);
 
@@ -93,7 +91,7 @@ void sched_make_runnable(struct thread *t)
 	t->state = THREAD_RUNNABLE;
 	runq_add(&sched_state.runq, &t->link);
 	if (sched_state.current == sched_state.idle)
-		sched_state.need_resched = true;
+		sched_preempt.need_resched = true;
 	rearm();
 }
 
@@ -212,7 +210,7 @@ void sched_schedule(void)
 	struct list_head *l;
 
 	assert(!irqs_enabled());
-	sched_state.need_resched = false;
+	sched_preempt.need_resched = false;
 	if (prev->state == THREAD_EXITED) /* its last switch: thread_exit() */
 		sched_state.live--;
 	if (prev->state == THREAD_RUNNING) {
@@ -242,7 +240,7 @@ static void timer_irq(void *ctx)
 		e->expire(e);
 	if (runq_should_preempt(&sched_state.runq, now, sched_state.slice_end,
 				sched_state.current == sched_state.idle)) {
-		sched_state.need_resched = true;
+		sched_preempt.need_resched = true;
 		sched_state.stats.preemptions++;
 	}
 	rearm();
@@ -250,25 +248,18 @@ static void timer_irq(void *ctx)
 
 void sched_irq_exit(void)
 {
-	if (sched_state.need_resched && !sched_state.preempt_off)
+	if (sched_preempt.need_resched && !sched_preempt.off)
 		sched_schedule();
 }
 
-void sched_preempt_disable(void)
-{
-	sched_state.preempt_off++;
-	__asm__ volatile("" : : : "memory");
-}
+struct sched_preempt sched_preempt;
 
-void sched_preempt_enable(void)
+void sched_preempt_resched(void)
 {
-	__asm__ volatile("" : : : "memory");
-	if (--sched_state.preempt_off || !sched_state.need_resched)
-		return;
 	unsigned long flags = irq_save();
 
 	/* Not inside someone's interrupts-off section: that would break it. */
-	if (flags & RFLAGS_IF && sched_state.need_resched && !sched_state.preempt_off)
+	if (flags & RFLAGS_IF && sched_preempt.need_resched && !sched_preempt.off)
 		sched_schedule();
 	irq_restore(flags);
 }

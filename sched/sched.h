@@ -178,8 +178,29 @@ void sched_irq_exit(void);
  * a cheaper lock than turning interrupts off. Nests. A switch that fell due
  * meanwhile happens at the last enable.
  */
-void sched_preempt_disable(void);
-void sched_preempt_enable(void);
+struct sched_preempt {
+	unsigned off;	   /* sched_preempt_disable() depth */
+	bool need_resched; /* a switch is due (set by the timer, cleared by a switch) */
+};
+extern struct sched_preempt sched_preempt;
+
+/* The switch that fell due while preemption was off (sched_preempt_enable). */
+void sched_preempt_resched(void);
+
+/* Inline: the heap takes this lock twice a call. */
+static inline void sched_preempt_disable(void)
+{
+	sched_preempt.off++;
+	__asm__ volatile("" : : : "memory");
+}
+
+static inline void sched_preempt_enable(void)
+{
+	__asm__ volatile("" : : : "memory");
+	if (--sched_preempt.off || !sched_preempt.need_resched)
+		return;
+	sched_preempt_resched();
+}
 
 /* Prints every thread with its state and a backtrace (for panics). */
 void sched_dump(void);

@@ -58,14 +58,25 @@ syscall_entry:
 	mov rsp, rbx
 	test eax, eax
 	jnz restore_all
-; Back to the application from a struct syscall_frame at rsp, interrupts on.
-syscall_restore:
+	; r12-r15 are the application's still (the C code kept them); rbp and
+	; rbx were this code's.
+	mov rbp, [rsp + 4 * 8]
+	mov rbx, [rsp + 5 * 8]
+	add rsp, 6 * 8
+	jmp restore_rest
+
+; A thread made by clone() starts here, on a copy of its parent's frame,
+; with interrupts off (it comes from a switch): on, then every register
+; from the frame.
+syscall_new_thread:
+	sti
 	pop r15
 	pop r14
 	pop r13
 	pop r12
 	pop rbp
 	pop rbx
+restore_rest:
 	add rsp, 8			; r11: the call's to clobber, with rflags below
 	pop r10
 	pop r9
@@ -75,19 +86,10 @@ syscall_restore:
 	pop rsi
 	pop rdi
 	pop rax
-	mov rcx, [rsp + 8]		; rip
-	mov r11, [rsp + 16]		; rflags
-	push r11
-	popfq				; an interrupt from here on is still safe: it
-					; arrives on an IST stack and moves below the red zone
+	mov rcx, [rsp + 8]		; rip (rcx and r11 are the call's to clobber)
+	mov r11, [rsp + 16]		; the flags, as sysret would leave them in r11
 	mov rsp, [rsp]
 	jmp rcx
-
-; A thread made by clone() starts here, on a copy of its parent's frame,
-; with interrupts off (it comes from a switch): on, then the way back.
-syscall_new_thread:
-	sti
-	jmp syscall_restore
 
 ; Every register from the frame, rcx and r11 too, through an iretq frame
 ; built under it: the return from a signal handler, to any point.
