@@ -232,9 +232,10 @@ static size_t payload_for(size_t size)
 }
 
 /*
- * Fixed-size copies compile to single moves; a variable-length memcpy would
- * be a call. The fill is stored as a whole word: when the slack is shorter
- * than 8 bytes, the canary written after it covers the rest.
+ * Fixed-size copies compile to single moves (lib/kc/include/string.h); a
+ * variable-length memcpy would be a call. The fill is stored as a whole
+ * word: when the slack is shorter than 8 bytes, the canary written after
+ * it covers the rest.
  */
 static void seal(struct heap_block *b, size_t size)
 {
@@ -401,18 +402,16 @@ static void *cache_take(struct heap *h, size_t size, size_t need)
 	return payload(b);
 }
 
-void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
+/* Everything but the front end's path: the segregated lists, growing, running out. */
+static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, size_t align,
+						  const void *caller)
 {
 	size_t need;
 	struct heap_block *b;
-	void *p;
 
 	if (align & (align - 1) || size > HEAP_MAX_ALLOC || align > HEAP_MAX_ALLOC)
 		return NULL;
 	need = payload_for(size);
-	if (h->cache_on && align <= HEAP_ALIGN && need <= HEAP_CACHE_MAX &&
-	    (p = cache_take(h, size, need)))
-		return p;
 	b = take_aligned(h, need, align);
 	if (!b && h->stats.cached) { /* what waits on the lists may merge into room */
 		heap_cache_flush(h);
@@ -438,6 +437,17 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
 		h->trim_floor = h->stats.free;
 	count_alloc(h, size);
 	return payload(b);
+}
+
+/* The front end's path first, in a function small enough to need no saved registers. */
+void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
+{
+	void *p;
+
+	if (h->cache_on && align <= HEAP_ALIGN && size <= HEAP_CACHE_MAX - CANARY_SIZE &&
+	    (p = cache_take(h, size, payload_for(size))))
+		return p;
+	return alloc_slow(h, size, align, caller);
 }
 
 /* Frees used block b: merges it with free neighbours and lists it; returns the result. */
@@ -581,17 +591,24 @@ static bool cache_put(struct heap *h, void *p)
 	return true;
 }
 
-void heap_free(struct heap *h, void *p, const void *caller)
+static __attribute__((noinline)) void free_slow(struct heap *h, void *p, const void *caller)
 {
 	struct heap_block *b;
 	size_t size;
 
-	if (!p || (h->cache_on && cache_put(h, p)) || !(b = live_block(h, p, caller, &size)))
+	if (!(b = live_block(h, p, caller, &size)))
 		return;
 	h->stats.frees++;
 	h->stats.in_use -= size;
 	release(h, b);
 	trim(h);
+}
+
+void heap_free(struct heap *h, void *p, const void *caller)
+{
+	if (!p || (h->cache_on && cache_put(h, p)))
+		return;
+	free_slow(h, p, caller);
 }
 
 /* Grows used block b in place to need bytes by taking the free block above. */

@@ -23,4 +23,16 @@ size_t strspn(const char *s, const char *accept);
 size_t strcspn(const char *s, const char *reject);
 char *strtok_r(char *restrict s, const char *restrict delim, char **restrict save);
 
+/*
+ * The kernel is built freestanding, which makes every memcpy a call, even
+ * of 8 bytes. Through the builtins, a copy, fill or compare of a size
+ * known at compile time becomes a few moves; the rest still call the
+ * functions in lib/kc/string.c (which is built without these).
+ */
+#ifndef LIB_KC_STRING_IMPL
+#define memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
+#define memset(d, c, n) __builtin_memset((d), (c), (n))
+#define memcmp(a, b, n) __builtin_memcmp((a), (b), (n))
+#endif
+
 #endif
