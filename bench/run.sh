@@ -2,7 +2,8 @@
 # 'make bench': each benchmark in bench/apps/ runs on Ceres, in the Linux
 # guest baseline (same QEMU machine, memory, accelerator and firmware; see
 # docs/benchmarks.md) and natively on the host for reference. Each prints
-# RESULT lines, one per repetition; the report gives medians and the ratio
+# RESULT lines, one per repetition, and each repetition is a boot of its
+# own, Ceres's and the guest's in turn; the report gives medians and the ratio
 # Linux guest / Ceres (every metric is a time: above 1, Ceres is faster).
 # Output: build/bench/results.md, results.tsv and results.svg.
 # Environment: BENCH_REPS (default 5), BENCH_MEM (MiB, default 256).
@@ -32,25 +33,31 @@ done
 make -s APP=bench-malloc MALLOC=musl >/dev/null ||
 	{ echo "bench: building bench-malloc with mallocng failed" >&2; exit 1; }
 echo "bench: building the Linux guest baseline" >&2
-bench/linux-guest.sh "$out/linux" "$reps" "${benches[@]}" || exit 1
+bench/linux-guest.sh "$out/linux" 1 "${benches[@]}" || exit 1
 
-for b in "${benches[@]}"; do
-	echo "bench: $b on Ceres" >&2
-	./run.sh --no-build --no-exit-device -m "$mem" --timeout 1200 --serial "$out/ceres-$b.log" \
-		--append "loglevel=warn -- $reps" "$b" </dev/null >/dev/null 2>&1
-	collect ceres "$out/ceres-$b.log"
+# One repetition a boot, Ceres and the Linux guest in turn: the host's
+# speed drifts over minutes, and it then drifts under both alike.
+for r in $(seq "$reps"); do
+	for b in "${benches[@]}"; do
+		echo "bench: $b on Ceres ($r/$reps)" >&2
+		./run.sh --no-build --no-exit-device -m "$mem" --timeout 1200 \
+			--serial "$out/ceres-$b-$r.log" --append "loglevel=warn -- 1" "$b" \
+			</dev/null >/dev/null 2>&1
+		collect ceres "$out/ceres-$b-$r.log"
+	done
+	echo "bench: bench-malloc with mallocng on Ceres ($r/$reps)" >&2
+	./run.sh --no-build --no-exit-device -m "$mem" --timeout 1200 \
+		--serial "$out/ceres-mallocng-$r.log" --kernel build/bench-malloc-mallocng/ceres \
+		--append "loglevel=warn -- 1 malloc_free_ns_mallocng" bench-malloc </dev/null >/dev/null 2>&1
+	collect ceres "$out/ceres-mallocng-$r.log"
+	echo "bench: all of them in the Linux guest ($r/$reps)" >&2
+	./run.sh --no-exit-device -m "$mem" --timeout 1800 --serial "$out/linux-$r.log" \
+		--kernel "$out/linux/vmlinuz" --initrd "$out/linux/initramfs.cpio.gz" \
+		--append "console=ttyS0 quiet panic=-1" </dev/null >/dev/null 2>&1
+	grep -q BENCH-DONE "$out/linux-$r.log" ||
+		echo "bench: the Linux guest did not finish (see $out/linux-$r.log)" >&2
+	collect linux "$out/linux-$r.log"
 done
-echo "bench: bench-malloc with mallocng on Ceres" >&2
-./run.sh --no-build --no-exit-device -m "$mem" --timeout 1200 --serial "$out/ceres-mallocng.log" \
-	--kernel build/bench-malloc-mallocng/ceres \
-	--append "loglevel=warn -- $reps malloc_free_ns_mallocng" bench-malloc </dev/null >/dev/null 2>&1
-collect ceres "$out/ceres-mallocng.log"
-echo "bench: all of them in the Linux guest" >&2
-./run.sh --no-exit-device -m "$mem" --timeout 1800 --serial "$out/linux.log" \
-	--kernel "$out/linux/vmlinuz" --initrd "$out/linux/initramfs.cpio.gz" \
-	--append "console=ttyS0 quiet panic=-1" </dev/null >/dev/null 2>&1
-grep -q BENCH-DONE "$out/linux.log" || echo "bench: the Linux guest did not finish (see $out/linux.log)" >&2
-collect linux "$out/linux.log"
 echo "bench: boot times" >&2
 bench/boot.sh "$out/boot" "$reps" "$out/linux/vmlinuz" "$out/linux/boot.cpio.gz" >"$out/boot.txt"
 for b in "${benches[@]}"; do
