@@ -97,8 +97,33 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=4096 
 	-Wl,--build-id=none
 NASMFLAGS := -f elf64 -g -F dwarf
 
-KERNEL_DIRS := arch/x86_64 kernel sched drivers lib/kc lib/abi lib/vfs
-KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
+# Subsystems that only some images carry (CERES_NEEDS): net (PCI, virtio,
+# virtio-net and the network stack) and events (poll, select, epoll, pipes,
+# eventfds). An application's app.mk may name them; otherwise they follow
+# from what it links of musl (build/APP/needs.mk): socket() brings net, and
+# any of musl's readiness or pipe functions brings events. A kernel test
+# names its needs in its app.mk. The system-call table and kernel/main.c
+# reach these subsystems through weak references (lib/abi/syscall.c).
+NET_SRCS := drivers/pci.c $(wildcard drivers/virtio/*.c drivers/net/*.c lib/net/*.c)
+EVENTS_SRCS := $(wildcard $(addprefix lib/vfs/,poll.c epoll.c eventfd.c pipe.c))
+NET_SYMS := socket
+EVENTS_SYMS := poll ppoll select pselect epoll_create epoll_create1 eventfd pipe pipe2
+# Goals that build no image do not derive the needs (which links the application).
+IMAGE_GOALS := $(filter-out linux test bench unit format check-format deps clean musl, \
+	$(or $(MAKECMDGOALS),all))
+ifneq ($(IMAGE_GOALS),)
+ifeq ($(KTEST),)
+-include $(BUILD)/needs.mk
+endif
+endif
+CERES_NEEDS := $(sort $(CERES_NEEDS))
+
+KERNEL_DIRS := arch/x86_64 kernel sched drivers drivers/net drivers/virtio lib/kc lib/abi \
+	lib/vfs lib/net
+KERNEL_SRCS := $(filter-out $(NET_SRCS) $(EVENTS_SRCS), \
+		$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))) \
+	$(if $(filter net,$(CERES_NEEDS)),$(NET_SRCS)) \
+	$(if $(filter events,$(CERES_NEEDS)),$(EVENTS_SRCS))
 ASM_SRCS := $(wildcard boot/*.asm arch/x86_64/*.asm)
 APP_SRCS := $(wildcard $(APP_DIR)/*.c)
 
@@ -132,11 +157,20 @@ $(APP_OBJS): $(OBJ)/%.o: %.c | musl
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(APP_CPPFLAGS) $(APP_ALL_CFLAGS) -c $< -o $@
 
+# What the application needs of the optional subsystems, from the musl
+# functions its Linux link pulls in (nm lists what is defined there).
+$(BUILD)/needs.mk: $(BUILD)/$(APP).linux
+	$(Q){ printf 'CERES_NEEDS +='; \
+	syms=$$($(NM) --defined-only $< | awk '{print $$3}'); \
+	for s in $(NET_SYMS); do echo "$$syms" | grep -qx "$$s" && { printf ' net'; break; }; done; \
+	for s in $(EVENTS_SYMS); do echo "$$syms" | grep -qx "$$s" && { printf ' events'; break; }; done; \
+	echo; } > $@.tmp && mv $@.tmp $@
+
 # The kernel as one object that exports only its entry points
 # (tools/kernel.exports): its memcpy, snprintf or __stack_chk_guard never
 # meet musl's. Unikraft keeps an exportsyms.uk per library for the same end.
-$(BUILD)/kernel.o: $(KERNEL_OBJS) $(EXPORTS)
-	$(call say,LD,$@)
+$(BUILD)/kernel.o: $(KERNEL_OBJS) $(EXPORTS) $(wildcard $(BUILD)/needs.mk)
+	$(call say,LD,$@ $(if $(CERES_NEEDS),(with $(CERES_NEEDS))))
 	$(Q)$(LD) -r -o $(BUILD)/kernel-all.o $(KERNEL_OBJS)
 	$(Q)$(OBJCOPY) --keep-global-symbols=$(EXPORTS) $(BUILD)/kernel-all.o $@
 

@@ -5,6 +5,7 @@
  * ends the boot with a panic that names it. Each step's end is timed, and
  * loglevel=debug prints the times (docs/boot.md).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -31,6 +32,19 @@
 #include "lib/abi/abi.h"
 #include "sched/sched.h"
 
+/*
+ * The network (drivers and stack) is linked only into images whose
+ * application uses sockets (Makefile, CERES_NEEDS): weak, so that the
+ * others link without it, and boot skips it.
+ */
+int pbuf_pool_init(void *mem, size_t size) __attribute__((weak));
+int pci_init(void) __attribute__((weak));
+int virtio_net_init(void) __attribute__((weak));
+int net_init(void) __attribute__((weak));
+
+/* Packet buffers for every device and socket: 2 MiB is 1000 frames in flight. */
+#define NET_POOL_BYTES (2u << 20)
+
 static int main_stack_kb = 256;
 PARAM_INT("sched.main_stack_kb", main_stack_kb, 16, 1 << 24,
 	  "stack of the application's main thread, in KiB");
@@ -39,7 +53,7 @@ static bool show_times;
 PARAM_BOOL("boot.times", show_times,
 	   "print how long each boot step took, whatever the loglevel (debug prints it too)");
 
-#define BOOT_STEPS_MAX 24
+#define BOOT_STEPS_MAX 32
 
 static struct {
 	struct bootinfo bi;
@@ -129,11 +143,26 @@ static void report_steps(void)
 	}
 }
 
+/* The packet-buffer pool, from pages of its own. */
+static int net_pool(void)
+{
+	void *mem = page_alloc(NET_POOL_BYTES / PAGE_SIZE);
+
+	return mem ? pbuf_pool_init(mem, NET_POOL_BYTES) : -ENOMEM;
+}
+
 /* The main thread: it becomes the application's, which ends the VM with exit_group(). */
 static void *app_main(void *arg)
 {
 	(void)arg;
 	step("threads", 0);
+	/* Devices and the network stack need threads (the stack runs its own). */
+	if (net_init) {
+		step("pbufs", net_pool());
+		step("pci", pci_init());
+		step("virtio-net", virtio_net_init());
+		step("net", net_init());
+	}
 	sched_timer_start(&boot.rtc_follow, time_follow_first(), follow_rtc);
 	report_steps();
 	pr_info("boot: the application starts %lu us after the first instruction",

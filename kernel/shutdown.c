@@ -9,6 +9,9 @@
 #include "kernel/malloc.h"
 #include "lib/abi/abi.h"
 
+/* The network's counters, in images that have it (kernel/main.c). */
+void net_report(void) __attribute__((weak));
+
 /*
  * QEMU's isa-debug-exit (iobase 0xf4, iosize 4): writing v makes QEMU exit
  * with (v << 1) | 1. We write status + 1, so that QEMU's own failure (exit 1)
@@ -48,5 +51,7 @@ void shutdown_app_exit(int status)
 	irq_report();
 	trap_report();
 	abi_report();
+	if (net_report)
+		net_report();
 	shutdown_exit(status);
 }

@@ -357,6 +357,41 @@ long sys_rt_sigsuspend(const uint64_t *mask, size_t setsize)
 	return wait_for_signal();
 }
 
+int signal_push_mask(const uint64_t *mask, size_t setsize)
+{
+	struct signal_state *s = &abi_self()->sig;
+	uint64_t m;
+	unsigned long flags;
+
+	if (!mask)
+		return 0;
+	if (setsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (copy_from_app(&m, mask, sizeof(m)) < 0)
+		return -EFAULT;
+	flags = irq_save();
+	s->saved_blocked = s->blocked;
+	s->restore_saved = true;
+	s->blocked = m & ~UNBLOCKABLE;
+	update(thread_self(), s);
+	irq_restore(flags);
+	return 0;
+}
+
+void signal_pop_mask(long ret)
+{
+	struct signal_state *s = &abi_self()->sig;
+	unsigned long flags;
+
+	if (!s->restore_saved || ret == -EINTR)
+		return; /* signal_on_return() restores it after the handler */
+	flags = irq_save();
+	s->blocked = s->saved_blocked;
+	s->restore_saved = false;
+	update(thread_self(), s);
+	irq_restore(flags);
+}
+
 long sys_pause(void)
 {
 	return wait_for_signal();

@@ -39,6 +39,16 @@ static inline bool signal_ready_in(const struct signal_state *s)
 }
 bool signal_ready(void);
 
+/*
+ * For ppoll, pselect6 and epoll_pwait: the calling thread blocks the
+ * application's mask (setsize bytes; NULL: no change) while the call waits.
+ * 0, -EINVAL or -EFAULT. signal_pop_mask(ret) ends it: at once, unless the
+ * call is ending with -EINTR, when the old mask comes back after the
+ * handler runs (as with rt_sigsuspend).
+ */
+int signal_push_mask(const uint64_t *mask, size_t setsize);
+void signal_pop_mask(long ret);
+
 /* Sends sig to the thread with id tid (0: the process), as tkill/kill would. 0 or -errno. */
 int signal_send(uint64_t tid, int sig, int code);
 

@@ -4,6 +4,12 @@
  * r10, r8, r9) as the types its implementation declares. The
  * implementations live beside their subsystems. A number without an entry
  * answers -ENOSYS, warns once naming the call, and is counted.
+ *
+ * The network and the readiness calls (poll, epoll, pipes, eventfds) are
+ * linked only into images whose application uses them (Makefile,
+ * CERES_NEEDS). Their implementations are weak references here, so an
+ * image without them links, and such a call answers -ENOSYS, warning once
+ * that the image leaves the subsystem out.
  */
 #include "arch/x86_64/syscall.h"
 
@@ -17,12 +23,50 @@
 #include "lib/abi/signal.h"
 #include "lib/abi/syscall_names.h"
 #include "lib/abi/thread.h"
+#include "lib/net/socket.h"
 #include "lib/vfs/fd.h"
 #include "lib/vfs/path.h"
+#include "lib/vfs/poll.h"
 #include "sched/futex.h"
 #include "sched/sys_thread.h"
 
 typedef long (*syscall_fn)(struct syscall_frame *f);
+
+/* In the image only if the application needs them (see above). */
+#pragma weak sys_poll
+#pragma weak sys_ppoll
+#pragma weak sys_select
+#pragma weak sys_pselect6
+#pragma weak sys_epoll_create
+#pragma weak sys_epoll_create1
+#pragma weak sys_epoll_ctl
+#pragma weak sys_epoll_wait
+#pragma weak sys_epoll_pwait
+#pragma weak sys_epoll_pwait2
+#pragma weak sys_eventfd
+#pragma weak sys_eventfd2
+#pragma weak sys_pipe
+#pragma weak sys_pipe2
+#pragma weak sys_socket
+#pragma weak sys_socketpair
+#pragma weak sys_bind
+#pragma weak sys_connect
+#pragma weak sys_listen
+#pragma weak sys_accept
+#pragma weak sys_accept4
+#pragma weak sys_sendto
+#pragma weak sys_recvfrom
+#pragma weak sys_sendmsg
+#pragma weak sys_recvmsg
+#pragma weak sys_sendmmsg
+#pragma weak sys_recvmmsg
+#pragma weak sys_shutdown
+#pragma weak sys_getsockname
+#pragma weak sys_getpeername
+#pragma weak sys_setsockopt
+#pragma weak sys_getsockopt
+
+static long absent(uint64_t nr);
 
 #define A0(t) ((t)f->rdi)
 #define A1(t) ((t)f->rsi)
@@ -72,6 +116,15 @@ typedef long (*syscall_fn)(struct syscall_frame *f);
 	static long call_##fn(struct syscall_frame *f) \
 	{                                              \
 		return sys_##fn(f);                    \
+	}
+
+/* The same for an implementation that may be absent from the image (weak). */
+#define OPTIONAL(fn, ...)                              \
+	static long call_##fn(struct syscall_frame *f) \
+	{                                              \
+		if (!sys_##fn)                         \
+			return absent(f->rax);         \
+		return sys_##fn(__VA_ARGS__);          \
 	}
 
 typedef const char *cstr;
@@ -125,6 +178,42 @@ CALL1(chdir, cstr)
 CALL1(fchdir, int)
 CALL2(getcwd, char *, size_t)
 CALL3(getdents64, int, ptr, size_t)
+
+/* Readiness and the files that wake event loops: lib/vfs/poll.h. */
+OPTIONAL(poll, A0(ptr), A1(unsigned), A2(int))
+OPTIONAL(ppoll, A0(ptr), A1(unsigned), A2(cptr), A3(const uint64_t *), A4(size_t))
+OPTIONAL(select, A0(int), A1(ptr), A2(ptr), A3(ptr), A4(ptr))
+OPTIONAL(pselect6, A0(int), A1(ptr), A2(ptr), A3(ptr), A4(ptr), A5(cptr))
+OPTIONAL(epoll_create, A0(int))
+OPTIONAL(epoll_create1, A0(int))
+OPTIONAL(epoll_ctl, A0(int), A1(int), A2(int), A3(ptr))
+OPTIONAL(epoll_wait, A0(int), A1(ptr), A2(int), A3(int))
+OPTIONAL(epoll_pwait, A0(int), A1(ptr), A2(int), A3(int), A4(const uint64_t *), A5(size_t))
+OPTIONAL(epoll_pwait2, A0(int), A1(ptr), A2(int), A3(cptr), A4(const uint64_t *), A5(size_t))
+OPTIONAL(eventfd, A0(unsigned))
+OPTIONAL(eventfd2, A0(unsigned), A1(int))
+OPTIONAL(pipe, A0(int *))
+OPTIONAL(pipe2, A0(int *), A1(int))
+
+/* Sockets: lib/net/socket.h. */
+OPTIONAL(socket, A0(int), A1(int), A2(int))
+OPTIONAL(socketpair, A0(int), A1(int), A2(int), A3(int *))
+OPTIONAL(bind, A0(int), A1(cptr), A2(uint32_t))
+OPTIONAL(connect, A0(int), A1(cptr), A2(uint32_t))
+OPTIONAL(listen, A0(int), A1(int))
+OPTIONAL(accept, A0(int), A1(ptr), A2(uint32_t *))
+OPTIONAL(accept4, A0(int), A1(ptr), A2(uint32_t *), A3(int))
+OPTIONAL(sendto, A0(int), A1(cptr), A2(size_t), A3(int), A4(cptr), A5(uint32_t))
+OPTIONAL(recvfrom, A0(int), A1(ptr), A2(size_t), A3(int), A4(ptr), A5(uint32_t *))
+OPTIONAL(sendmsg, A0(int), A1(cptr), A2(int))
+OPTIONAL(recvmsg, A0(int), A1(ptr), A2(int))
+OPTIONAL(sendmmsg, A0(int), A1(ptr), A2(unsigned), A3(int))
+OPTIONAL(recvmmsg, A0(int), A1(ptr), A2(unsigned), A3(int), A4(ptr))
+OPTIONAL(shutdown, A0(int), A1(int))
+OPTIONAL(getsockname, A0(int), A1(ptr), A2(uint32_t *))
+OPTIONAL(getpeername, A0(int), A1(ptr), A2(uint32_t *))
+OPTIONAL(setsockopt, A0(int), A1(int), A2(int), A3(cptr), A4(uint32_t))
+OPTIONAL(getsockopt, A0(int), A1(int), A2(int), A3(ptr), A4(uint32_t *))
 
 /* Memory: kernel/mmap.c. */
 CALL6(mmap, ptr, size_t, int, int, int, int64_t)
@@ -255,6 +344,40 @@ static const syscall_fn table[SYSCALL_NR_MAX] = {
 	E(getcwd),
 	E(getdents64),
 
+	E(poll),
+	E(ppoll),
+	E(select),
+	E(pselect6),
+	E(epoll_create),
+	E(epoll_create1),
+	E(epoll_ctl),
+	E(epoll_wait),
+	E(epoll_pwait),
+	E(epoll_pwait2),
+	E(eventfd),
+	E(eventfd2),
+	E(pipe),
+	E(pipe2),
+
+	E(socket),
+	E(socketpair),
+	E(bind),
+	E(connect),
+	E(listen),
+	E(accept),
+	E(accept4),
+	E(sendto),
+	E(recvfrom),
+	E(sendmsg),
+	E(recvmsg),
+	E(sendmmsg),
+	E(recvmmsg),
+	E(shutdown),
+	E(getsockname),
+	E(getpeername),
+	E(setsockopt),
+	E(getsockopt),
+
 	E(mmap),
 	E(munmap),
 	E(mprotect),
@@ -344,6 +467,19 @@ static long unknown(uint64_t nr)
 	} else if (nr >= SYSCALL_NR_MAX) {
 		pr_warn_once("abi: system call number %#lx is out of range (no call has it)",
 			     (unsigned long)nr);
+	}
+	return -ENOSYS;
+}
+
+/* An optional call whose subsystem this image leaves out. */
+static long absent(uint64_t nr)
+{
+	stats.unknown++;
+	if (!(stats.warned[nr / 8] & (1u << nr % 8))) {
+		stats.warned[nr / 8] |= (uint8_t)(1u << nr % 8);
+		pr_warn("abi: %s (%lu) is left out of this image: the application links no "
+			"musl function that makes it (docs/abi.md, CERES_NEEDS)",
+			syscall_name(nr), (unsigned long)nr);
 	}
 	return -ENOSYS;
 }

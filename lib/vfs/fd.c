@@ -78,8 +78,7 @@ static int grow_to(int fd)
 	return 0;
 }
 
-/* The file at fd with a reference taken, or NULL. */
-static struct file *get(int fd)
+struct file *fd_get(int fd)
 {
 	struct file *f = NULL;
 
@@ -90,7 +89,7 @@ static struct file *get(int fd)
 	return f;
 }
 
-static void put(struct file *f)
+void fd_put(struct file *f)
 {
 	int left;
 
@@ -146,16 +145,16 @@ int fd_install_at(int fd, struct file *f)
 
 bool fd_is_open(int fd)
 {
-	struct file *f = get(fd);
+	struct file *f = fd_get(fd);
 
 	if (f)
-		put(f);
+		fd_put(f);
 	return f != NULL;
 }
 
 long sys_read(int fd, void *buf, size_t n)
 {
-	struct file *f = get(fd);
+	struct file *f = fd_get(fd);
 	long r;
 
 	if (!f)
@@ -164,13 +163,13 @@ long sys_read(int fd, void *buf, size_t n)
 		r = -EBADF;
 	else
 		r = n ? f->ops->read(f, buf, n) : 0;
-	put(f);
+	fd_put(f);
 	return r;
 }
 
 long sys_write(int fd, const void *buf, size_t n)
 {
-	struct file *f = get(fd);
+	struct file *f = fd_get(fd);
 	long r;
 
 	if (!f)
@@ -179,7 +178,7 @@ long sys_write(int fd, const void *buf, size_t n)
 		r = -EBADF;
 	else
 		r = n ? f->ops->write(f, buf, n) : 0;
-	put(f);
+	fd_put(f);
 	return r;
 }
 
@@ -200,12 +199,12 @@ static long vector(int fd, const void *iov, int iovcnt, bool write)
 
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	f = get(fd);
+	f = fd_get(fd);
 	if (!f)
 		return -EBADF;
 	if ((f->flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY) ||
 	    (write ? !f->ops->write : !f->ops->read)) {
-		put(f);
+		fd_put(f);
 		return -EBADF;
 	}
 	/* Linux checks every length before it moves a byte. */
@@ -213,12 +212,12 @@ static long vector(int fd, const void *iov, int iovcnt, bool write)
 		struct abi_iovec one;
 
 		if (copy_from_app(&one, (const struct abi_iovec *)iov + i, sizeof(one)) < 0) {
-			put(f);
+			fd_put(f);
 			return -EFAULT;
 		}
 		total += one.len;
 		if ((int64_t)one.len < 0 || (int64_t)total < 0) {
-			put(f);
+			fd_put(f);
 			return -EINVAL;
 		}
 	}
@@ -237,17 +236,17 @@ static long vector(int fd, const void *iov, int iovcnt, bool write)
 			r = write ? f->ops->write(f, (const void *)v[j].base, v[j].len)
 				  : f->ops->read(f, (void *)v[j].base, v[j].len);
 			if (r < 0) {
-				put(f);
+				fd_put(f);
 				return done ? done : r;
 			}
 			done += r;
 			if ((uint64_t)r < v[j].len) {
-				put(f);
+				fd_put(f);
 				return done;
 			}
 		}
 	}
-	put(f);
+	fd_put(f);
 	return done;
 }
 
@@ -301,14 +300,14 @@ long sys_close(int fd)
 	unlock();
 	if (!f)
 		return -EBADF;
-	put(f);
+	fd_put(f);
 	return 0;
 }
 
 /* Another fd for the file at fd: at newfd (closing what it held) or the lowest from min. */
 static long dup_to(int fd, int newfd, int min, bool cloexec)
 {
-	struct file *f = get(fd), *old = NULL;
+	struct file *f = fd_get(fd), *old = NULL;
 	long r;
 
 	if (!f)
@@ -327,9 +326,9 @@ static long dup_to(int fd, int newfd, int min, bool cloexec)
 		set((int)r, f, cloexec); /* the reference taken above passes to the fd */
 	unlock();
 	if (r < 0)
-		put(f);
+		fd_put(f);
 	if (old)
-		put(old);
+		fd_put(old);
 	return r;
 }
 
@@ -389,7 +388,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 		r = cloexec(fd, arg & FD_CLOEXEC);
 		return r < 0 ? r : 0;
 	}
-	f = get(fd);
+	f = fd_get(fd);
 	if (!f)
 		return -EBADF;
 	switch (cmd) {
@@ -403,7 +402,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	default:
 		r = -EINVAL;
 	}
-	put(f);
+	fd_put(f);
 	return r;
 }
 
@@ -419,7 +418,7 @@ long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		r = cloexec(fd, cmd == FIOCLEX);
 		return r < 0 ? r : 0;
 	}
-	f = get(fd);
+	f = fd_get(fd);
 	if (!f)
 		return -EBADF;
 	if (cmd == FIONBIO) {
@@ -429,13 +428,13 @@ long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	} else {
 		r = f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
 	}
-	put(f);
+	fd_put(f);
 	return r;
 }
 
 long fd_stat(int fd, void *st)
 {
-	struct file *f = get(fd);
+	struct file *f = fd_get(fd);
 	struct abi_stat s = { 0 };
 	long r;
 
@@ -444,7 +443,7 @@ long fd_stat(int fd, void *st)
 	if (f->ops->stat)
 		f->ops->stat(f, &s);
 	r = copy_to_app(st, &s, sizeof(s));
-	put(f);
+	fd_put(f);
 	return r;
 }
 

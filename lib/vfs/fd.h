@@ -31,6 +31,7 @@ struct abi_stat {
 };
 
 struct file;
+struct poll_watch;
 
 /*
  * What a kind of file does. Buffers are the application's: the operation
@@ -42,6 +43,11 @@ struct file_ops {
 	long (*write)(struct file *f, const void *buf, size_t n);
 	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
 	void (*stat)(struct file *f, struct abi_stat *st);
+	/*
+	 * The POLL* events true now; with w, also adds w to the file's
+	 * poll_head (lib/vfs/poll.h). Missing: POLL_DEFAULT, never changing.
+	 */
+	unsigned (*poll)(struct file *f, struct poll_watch *w);
 	void (*release)(struct file *f); /* the last reference is gone */
 };
 
@@ -56,6 +62,10 @@ struct file {
 int fd_install(struct file *f, bool cloexec);
 /* Installs f at exactly fd, which must be free (boot: the console). 0 or -EBADF. */
 int fd_install_at(int fd, struct file *f);
+/* The file at fd with a reference taken, or NULL. */
+struct file *fd_get(int fd);
+/* Drops a reference from fd_get() or a file's creator; the last calls release. */
+void fd_put(struct file *f);
 /* Is fd open? */
 bool fd_is_open(int fd);
 

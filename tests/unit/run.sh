@@ -21,9 +21,10 @@ declare -A module=(
 	[wallclock]=kernel/wallclock.c
 	[sched]="sched/runq.c sched/timerq.c"
 	[rtree]=kernel/rtree.c
+	[pbuf]=drivers/net/pbuf.c
 )
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined
-	-fno-sanitize-recover=all -I.)
+	-fno-sanitize-recover=all -Itests/unit/host -I.)
 out=build/unit
 failed=0
 
