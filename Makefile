@@ -85,7 +85,8 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zon
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fstack-protector-strong -mstack-protector-guard=global -fstack-clash-protection \
 	-fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \
-	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wall -Wextra -Werror
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -ffunction-sections -fdata-sections \
+	-Wall -Wextra -Werror
 # Applications see musl's headers and nothing of the kernel's. They are
 # ordinary user-space code: the red zone, SSE and musl's TLS stack protector
 # are all theirs; frame pointers keep crash reports' backtraces whole (musl's
@@ -93,7 +94,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zon
 APP_CPPFLAGS := -nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -MMD -MP
 APP_ALL_CFLAGS := -std=gnu11 -O2 -g -fno-pie -fno-omit-frame-pointer -fstack-protector-strong \
 	-fstack-clash-protection -Wall -Wextra -Werror $(APP_CFLAGS)
-LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=4096 \
+LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=4096 -Wl,--gc-sections \
 	-Wl,--build-id=none
 NASMFLAGS := -f elf64 -g -F dwarf
 
@@ -170,7 +171,7 @@ $(BUILD)/needs.mk: $(BUILD)/$(APP).linux
 # (tools/kernel.exports): its memcpy, snprintf or __stack_chk_guard never
 # meet musl's. Unikraft keeps an exportsyms.uk per library for the same end.
 $(BUILD)/kernel.o: $(KERNEL_OBJS) $(EXPORTS) $(wildcard $(BUILD)/needs.mk)
-	$(call say,LD,$@ $(if $(CERES_NEEDS),(with $(CERES_NEEDS))))
+	$(call say,LD,'$@$(if $(CERES_NEEDS), (with $(CERES_NEEDS)))')
 	$(Q)$(LD) -r -o $(BUILD)/kernel-all.o $(KERNEL_OBJS)
 	$(Q)$(OBJCOPY) --keep-global-symbols=$(EXPORTS) $(BUILD)/kernel-all.o $@
 

@@ -22,7 +22,7 @@ struct capture {
 static struct capture printk_out = { .name = "printk" };
 static struct capture console_out = { .name = "console" };
 static int printk_count; /* messages in printk_out */
-bool fake_irqs_off; /* tests/unit/host/arch/x86_64/arch.h */
+bool fake_irqs_off;	 /* tests/unit/host/arch/x86_64/arch.h */
 
 /* Room for n more bytes and the NUL; a test that needs more is wrong, so it stops. */
 static char *capture_reserve(struct capture *c, size_t n)
