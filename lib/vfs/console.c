@@ -4,7 +4,10 @@
  * INPUT_POLL_MS at a time and looks again; QEMU hands the UART a byte only
  * when its FIFO has room, so nothing is lost meanwhile. Writers take a
  * mutex, so that one writev() reaches the console whole, as a pipe keeps
- * a write of up to PIPE_BUF bytes whole.
+ * a write of up to PIPE_BUF bytes whole. While something watches stdin
+ * (poll, select, epoll: docs/poll.md), a timer looks at the UART every
+ * INPUT_POLL_MS and notifies the watches when bytes arrived; stdout and
+ * stderr are always writable.
  */
 #include "lib/vfs/console.h"
 
@@ -14,6 +17,8 @@
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "lib/vfs/fd.h"
+#include "lib/vfs/poll.h"
+#include "sched/sched.h"
 #include "sched/sync.h"
 
 #define INPUT_POLL_MS 5
@@ -26,14 +31,73 @@ static struct {
 	struct mutex in_lock, out_lock;
 	char pending[CHUNK]; /* input read from the UART, not yet by the application */
 	size_t npending;
+	uint64_t arrived;	     /* bytes ever moved into pending */
+	uint64_t notified;	     /* arrived, when the watches were last told */
+	struct poll_head in_head;    /* watches on stdin */
+	struct sched_timer in_timer; /* looks for input while in_head has watches */
+	bool ticking;		     /* in_timer is started */
 } cons;
 
 /* Moves what the UART holds into cons.pending; how much is there. */
 static size_t poll_input(void)
 {
-	cons.npending +=
+	size_t got =
 		console_read(cons.pending + cons.npending, sizeof(cons.pending) - cons.npending);
+
+	cons.npending += got;
+	cons.arrived += got;
 	return cons.npending;
+}
+
+/*
+ * In the timer interrupt: new input for the watches. pending belongs to
+ * whoever holds in_lock; with it free, no thread is inside, so the
+ * interrupt may fill it. Stops once no watch is left.
+ */
+static void input_tick(struct sched_timer *t)
+{
+	if (list_empty(&cons.in_head.watches)) {
+		cons.ticking = false;
+		return;
+	}
+	if (!mutex_is_locked(&cons.in_lock))
+		poll_input();
+	if (cons.arrived != cons.notified) {
+		cons.notified = cons.arrived;
+		poll_notify(&cons.in_head, POLLIN | POLLRDNORM);
+	}
+	sched_timer_start(t, clock_monotonic_ns() + INPUT_POLL_MS * NSEC_PER_MSEC, input_tick);
+}
+
+/* POLLIN when input waits. A reader holding in_lock is waiting for input itself. */
+static unsigned in_poll(struct file *f, struct poll_watch *w)
+{
+	unsigned long flags;
+	size_t n;
+
+	(void)f;
+	if (w) {
+		poll_watch_add(&cons.in_head, w);
+		flags = irq_save();
+		if (!cons.ticking) {
+			cons.ticking = true;
+			sched_timer_start(&cons.in_timer,
+					  clock_monotonic_ns() + INPUT_POLL_MS * NSEC_PER_MSEC,
+					  input_tick);
+		}
+		irq_restore(flags);
+	}
+	if (mutex_trylock(&cons.in_lock))
+		return cons.npending ? POLLIN | POLLRDNORM : 0;
+	n = poll_input();
+	mutex_unlock(&cons.in_lock);
+	return n ? POLLIN | POLLRDNORM : 0;
+}
+
+static unsigned out_poll(struct file *f, struct poll_watch *w)
+{
+	(void)f, (void)w;
+	return POLLOUT | POLLWRNORM;
 }
 
 static long in_read(struct file *f, void *buf, size_t n)
@@ -118,12 +182,14 @@ static const struct file_ops in_ops = {
 	.read = in_read,
 	.ioctl = in_ioctl,
 	.stat = pipe_stat,
+	.poll = in_poll,
 };
 
 static const struct file_ops out_ops = {
 	.write = out_write,
 	.ioctl = out_ioctl,
 	.stat = pipe_stat,
+	.poll = out_poll,
 };
 
 /* One reference each stays with the kernel: closing all fds never frees them. */

@@ -38,6 +38,21 @@ differential() {
 differential sysabi
 expect_serial sysabi 'W: abi: fork \(57\) is not implemented' "an unimplemented call is named"
 differential libctest
+differential events
+
+# stdin through poll and epoll_wait: a line that arrives while they wait
+# (the console's 5 ms input timer notifies the watches).
+new_boot events-stdin
+(sleep 1; printf 'a line for poll\n'; sleep 3) |
+	"$root/run.sh" --no-build --pidfile "$pidfile" --timeout "$TEST_TIMEOUT" --append '-- stdin' \
+		events >"$out/events-stdin.serial" 2>"$out/events-stdin.stderr"
+status=$?
+sed -i 's/\r$//' "$out/events-stdin.serial"
+expect_status events-stdin 0
+expect_serial events-stdin '^stdin poll: 1 IN$' "poll() on stdin wakes when a line arrives"
+expect_serial events-stdin '^stdin epoll: 1 IN$' "... and so does epoll_wait()"
+expect_serial events-stdin '^stdin read: a line for poll$' "... and the line reads whole"
+expect_serial events-stdin '^stdout poll: 1 OUT$' "stdout polls writable"
 
 # The checks the guest programs print themselves, as ours.
 guest_checks() {

@@ -21,6 +21,7 @@ declare -A module=(
 	[wallclock]=kernel/wallclock.c
 	[sched]="sched/runq.c sched/timerq.c"
 	[rtree]=kernel/rtree.c
+	[epoll]=lib/vfs/epoll.c
 	[pbuf]=drivers/net/pbuf.c
 )
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined

@@ -44,4 +44,21 @@ static inline void cpu_relax(void)
 {
 }
 
+/* sched.h's running thread: none on the host (tests that need one fake it). */
+static inline void *arch_thread_pointer(void)
+{
+	return 0;
+}
+
+static inline void *arch_thread_word(unsigned long offset)
+{
+	(void)offset;
+	return 0;
+}
+
+static inline bool arch_cmpxchg_ptr(void **word, void *from, void *to)
+{
+	return __sync_bool_compare_and_swap(word, from, to);
+}
+
 #endif
