@@ -33,8 +33,10 @@ struct netdev_ops {
 	/*
 	 * Queues p (a whole Ethernet frame) for sending; the reference passes
 	 * to the device. 0, or -ENOBUFS if the transmit ring is full (p is
-	 * freed, counted as a drop). Thread context; the caller holds the
-	 * stack's lock, so calls do not overlap.
+	 * freed, counted as a drop). Until the transmit completes, p->data
+	 * and p->len are the driver's: it pushes its header and pulls it off
+	 * again before dropping its reference. Thread context; the caller
+	 * holds the stack's lock, so calls do not overlap.
 	 */
 	int (*xmit)(struct netdev *nd, struct pbuf *p);
 	/*

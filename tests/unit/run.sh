@@ -22,7 +22,9 @@ declare -A module=(
 	[sched]="sched/runq.c sched/timerq.c"
 	[rtree]=kernel/rtree.c
 	[epoll]=lib/vfs/epoll.c
+	[net_dhcp]="lib/net/checksum.c lib/net/stats.c lib/net/eth.c lib/net/arp.c lib/net/ip.c lib/net/icmp.c lib/net/udp.c lib/net/dhcp.c lib/net/config.c drivers/net/pbuf.c"
 	[pbuf]=drivers/net/pbuf.c
+	[virtq]=drivers/virtio/virtio_ring.c
 )
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined
 	-fno-sanitize-recover=all -Itests/unit/host -I.)
