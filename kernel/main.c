@@ -18,8 +18,11 @@
 #include "arch/x86_64/trap.h"
 #include "boot/boot.h"
 #include "drivers/acpi.h"
+#include "drivers/net/pbuf.h"
+#include "drivers/pci.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
+#include "drivers/virtio/virtio_net.h"
 #include "kernel/bootinfo.h"
 #include "kernel/errname.h"
 #include "kernel/page.h"
@@ -30,6 +33,7 @@
 #include "kernel/stack.h"
 #include "kernel/time.h"
 #include "lib/abi/abi.h"
+#include "lib/net/net.h"
 #include "sched/sched.h"
 
 /*
@@ -37,10 +41,10 @@
  * application uses sockets (Makefile, CERES_NEEDS): weak, so that the
  * others link without it, and boot skips it.
  */
-int pbuf_pool_init(void *mem, size_t size) __attribute__((weak));
-int pci_init(void) __attribute__((weak));
-int virtio_net_init(void) __attribute__((weak));
-int net_init(void) __attribute__((weak));
+#pragma weak pbuf_pool_init
+#pragma weak pci_init
+#pragma weak virtio_net_init
+#pragma weak net_init
 
 /* Packet buffers for every device and socket: 2 MiB is 1000 frames in flight. */
 #define NET_POOL_BYTES (2u << 20)

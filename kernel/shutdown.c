@@ -8,9 +8,10 @@
 #include "kernel/printk.h"
 #include "kernel/malloc.h"
 #include "lib/abi/abi.h"
+#include "lib/net/net.h"
 
 /* The network's counters, in images that have it (kernel/main.c). */
-void net_report(void) __attribute__((weak));
+#pragma weak net_report
 
 /*
  * QEMU's isa-debug-exit (iobase 0xf4, iosize 4): writing v makes QEMU exit

@@ -207,6 +207,12 @@ static long vector(int fd, const void *iov, int iovcnt, bool write)
 		fd_put(f);
 		return -EBADF;
 	}
+	if (write ? f->ops->writev : f->ops->readv) {
+		long r = write ? f->ops->writev(f, iov, iovcnt) : f->ops->readv(f, iov, iovcnt);
+
+		fd_put(f);
+		return r;
+	}
 	/* Linux checks every length before it moves a byte. */
 	for (int i = 0; i < iovcnt; i++) {
 		struct abi_iovec one;

@@ -48,6 +48,14 @@ struct file_ops {
 	 * poll_head (lib/vfs/poll.h). Missing: POLL_DEFAULT, never changing.
 	 */
 	unsigned (*poll)(struct file *f, struct poll_watch *w);
+	/*
+	 * Optional: readv/writev of the whole vector in one operation (a
+	 * socket's datagram); iov is the application's struct iovec array,
+	 * iovcnt already checked against IOV_MAX. Without them the fd layer
+	 * calls read/write once per buffer.
+	 */
+	long (*readv)(struct file *f, const void *iov, int iovcnt);
+	long (*writev)(struct file *f, const void *iov, int iovcnt);
 	void (*release)(struct file *f); /* the last reference is gone */
 };
 

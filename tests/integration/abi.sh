@@ -39,6 +39,7 @@ differential sysabi
 expect_serial sysabi 'W: abi: fork \(57\) is not implemented' "an unimplemented call is named"
 differential libctest
 differential events
+differential udpsock
 
 # stdin through poll and epoll_wait: a line that arrives while they wait
 # (the console's 5 ms input timer notifies the watches).

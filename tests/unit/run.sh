@@ -22,7 +22,10 @@ declare -A module=(
 	[sched]="sched/runq.c sched/timerq.c"
 	[rtree]=kernel/rtree.c
 	[epoll]=lib/vfs/epoll.c
+	[net]="lib/net/checksum.c lib/net/stats.c lib/net/eth.c lib/net/arp.c lib/net/ip.c lib/net/icmp.c lib/net/udp.c lib/net/dhcp.c lib/net/config.c drivers/net/pbuf.c"
 	[net_dhcp]="lib/net/checksum.c lib/net/stats.c lib/net/eth.c lib/net/arp.c lib/net/ip.c lib/net/icmp.c lib/net/udp.c lib/net/dhcp.c lib/net/config.c drivers/net/pbuf.c"
+	[net_csum]=lib/net/checksum.c
+	[net_config]=lib/net/config.c
 	[pbuf]=drivers/net/pbuf.c
 	[virtq]=drivers/virtio/virtio_ring.c
 )

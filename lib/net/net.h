@@ -1,0 +1,20 @@
+/*
+ * The network stack (docs/net.md): Ethernet, ARP, IPv4, ICMP echo and UDP
+ * over the first network device, configured by the netdev.* parameters or
+ * by DHCP. The socket calls are in lib/net/socket.h.
+ */
+#ifndef LIB_NET_NET_H
+#define LIB_NET_NET_H
+
+/*
+ * Attaches the stack to the first network device, applies the static
+ * configuration or starts DHCP, and starts the network thread. Boot, after
+ * the drivers; does not wait for DHCP. 0, or -ENOMEM (no thread). Without
+ * a device: 0, and sockets reach only 127.0.0.0/8.
+ */
+int net_init(void);
+
+/* Logs the stack's counters (the exit report). */
+void net_report(void);
+
+#endif
