@@ -10,7 +10,8 @@
 #include "lib/abi/abi.h"
 #include "lib/net/net.h"
 
-/* The network's counters, in images that have it (kernel/main.c). */
+/* The network's last frames and counters, in images that have it (kernel/main.c). */
+#pragma weak net_drain
 #pragma weak net_report
 
 /*
@@ -40,6 +41,8 @@ void shutdown_app_exit(int status)
 			status, EXIT_APP_MAX, EXIT_APP_MAX);
 		status = EXIT_APP_MAX;
 	}
+	if (net_drain)
+		net_drain();
 	page_stats(&pages);
 	kmalloc_stats(&kheap);
 	malloc_app_stats(&app_heap);

@@ -7,7 +7,9 @@
 #include <assert.h>
 #include <errno.h>
 
+#include "arch/x86_64/arch.h"
 #include "kernel/printk.h"
+#include "kernel/time.h"
 
 static struct {
 	struct netdev *first, *last;
@@ -15,7 +17,7 @@ static struct {
 
 void netdev_register(struct netdev *nd)
 {
-	assert(nd->ops && nd->ops->xmit && nd->ops->poll);
+	assert(nd->ops && nd->ops->xmit && nd->ops->poll && nd->ops->tx_idle);
 	nd->next = NULL;
 	if (devs.last)
 		devs.last->next = nd;
@@ -54,6 +56,18 @@ int netdev_poll(struct netdev *nd, int budget)
 {
 	assert(nd->rx); /* attached: received frames have somewhere to go */
 	return nd->ops->poll(nd, budget);
+}
+
+bool netdev_drain(struct netdev *nd, uint64_t timeout_ns)
+{
+	uint64_t end = clock_monotonic_ns() + timeout_ns;
+
+	while (!nd->ops->tx_idle(nd)) {
+		if (clock_monotonic_ns() >= end)
+			return false;
+		cpu_relax();
+	}
+	return true;
 }
 
 void netdev_report(const struct netdev *nd)

@@ -46,6 +46,11 @@ struct netdev_ops {
 	 * came meanwhile waits for the next one). Network thread only.
 	 */
 	int (*poll)(struct netdev *nd, int budget);
+	/*
+	 * Reclaims finished transmits; true if the device holds none. For the
+	 * way out (netdev_drain); any context, interrupts may be off.
+	 */
+	bool (*tx_idle)(struct netdev *nd);
 };
 
 struct netdev_stats {
@@ -83,6 +88,13 @@ void netdev_attach(struct netdev *nd, void (*rx)(struct netdev *, struct pbuf *)
  */
 int netdev_xmit(struct netdev *nd, struct pbuf *p);
 int netdev_poll(struct netdev *nd, int budget);
+
+/*
+ * Waits, polling, until nd has sent every frame it was given or timeout_ns
+ * has passed; true if it has. The VM's power-off would otherwise cut off
+ * the last replies (an application that answers and exits). Any context.
+ */
+bool netdev_drain(struct netdev *nd, uint64_t timeout_ns);
 
 /* Logs nd's counters (the exit report). */
 void netdev_report(const struct netdev *nd);

@@ -365,9 +365,22 @@ static int vnet_poll(struct netdev *nd, int budget)
 	return work;
 }
 
+static bool vnet_tx_idle(struct netdev *nd)
+{
+	unsigned long flags = irq_save();
+	bool idle;
+
+	(void)nd;
+	tx_reclaim();
+	idle = !vnet.tx.in_flight || !check_rings();
+	irq_restore(flags);
+	return idle;
+}
+
 static const struct netdev_ops vnet_ops = {
 	.xmit = vnet_xmit,
 	.poll = vnet_poll,
+	.tx_idle = vnet_tx_idle,
 };
 
 /* The polling timer, for a device without MSI-X. */

@@ -195,6 +195,13 @@ int net_init(void)
 	return 0;
 }
 
+void net_drain(void)
+{
+	if (net.nd && !netdev_drain(net.nd, NET_DRAIN_MS * NSEC_PER_MSEC))
+		pr_warn("net: %s still held frames to send after %d ms; they are lost",
+			net.nd->name, NET_DRAIN_MS);
+}
+
 void net_report(void)
 {
 	struct pbuf_stats pb;

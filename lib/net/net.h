@@ -16,5 +16,12 @@ int net_init(void);
 
 /* Logs the stack's counters (the exit report). */
 void net_report(void);
+/*
+ * On the way out: waits (at most NET_DRAIN_MS) until the device has sent
+ * every frame it was given, so that the application's last replies leave
+ * before the VM powers off; warns if they did not.
+ */
+#define NET_DRAIN_MS 200
+void net_drain(void);
 
 #endif
