@@ -24,7 +24,19 @@ usage: $prog [options] [app]          (app defaults to hello)
   --iso                  boot build/APP/ceres.iso through GRUB instead
   --gdb                  start halted with QEMU's gdb stub on 127.0.0.1
   --gdb-port N           the stub's port (default 1234)
-  --net none|user|tap[:IF]  network (default none; tap uses IF, default ceres0)
+  --net none|user|tap[:IF]  network (default none). user: QEMU's own NAT
+                         (the guest gets 10.0.2.15 by DHCP). tap: the tap IF
+                         (default ceres0) in this network namespace, made as
+                         root if missing (host side 172.44.0.1/24; the guest
+                         is 172.44.0.2 by convention) and removed again when
+                         QEMU ends; an existing one is reused as it is
+  --fwd PROTO:HOST:GUEST  with --net user: forward 127.0.0.1:HOST on this
+                         machine (tcp or udp) to the guest's port GUEST;
+                         repeatable
+  --nic-transport default|modern|legacy  the virtio-net PCI device: both
+                         interfaces (QEMU's default), modern only
+                         (disable-legacy=on) or legacy only (disable-modern=on)
+  --nic-opts OPTS        more virtio-net-pci properties, e.g. mq=on,csum=off
   --fs DIR               share DIR with the guest over virtio-9p (tag rootfs)
   --serial FILE          write the serial console to FILE, not this terminal
   --timeout SECONDS      stop the guest after this long (status 124)
@@ -47,6 +59,7 @@ die() {
 
 accel=auto cpu="" machine=pc smp=1 mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
 timeout_s="" exit_device=1 pidfile="" build=1 dry=0 app=hello image_override="" initrd=""
+fwds=() nic_transport=default nic_opts=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--accel) accel=${2:?--accel needs a value}; shift ;;
@@ -59,6 +72,9 @@ while [ $# -gt 0 ]; do
 	--gdb) gdb=1 ;;
 	--gdb-port) gdb_port=${2:?--gdb-port needs a value}; shift ;;
 	--net) net=${2:?--net needs a value}; shift ;;
+	--fwd) fwds+=("${2:?--fwd needs PROTO:HOSTPORT:GUESTPORT}"); shift ;;
+	--nic-transport) nic_transport=${2:?--nic-transport needs default, modern or legacy}; shift ;;
+	--nic-opts) nic_opts=${2?--nic-opts needs properties}; shift ;;
 	--fs) fs=${2:?--fs needs a directory}; shift ;;
 	--serial) serial=${2:?--serial needs a file}; shift ;;
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift ;;
@@ -155,14 +171,39 @@ fi
 [ "$gdb" = 1 ] && qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
 [ -n "$pidfile" ] && qemu+=(-pidfile "$pidfile")
 
+# The virtio-net device, with the transport the tests choose.
+nic=virtio-net-pci,netdev=net0
+case $nic_transport in
+default) ;;
+modern) nic+=,disable-legacy=on ;;
+legacy) nic+=,disable-modern=on ;;
+*) die "--nic-transport takes default, modern or legacy, not '$nic_transport'" ;;
+esac
+[ -n "$nic_opts" ] && nic+=,$nic_opts
+[ ${#fwds[@]} -gt 0 ] && [ "$net" != user ] && die "--fwd needs --net user"
+tap_if=""
 case $net in
 none) ;;
-user) qemu+=(-netdev user,id=net0 -device virtio-net-pci,netdev=net0) ;;
+user)
+	user=user,id=net0
+	for f in "${fwds[@]}"; do
+		IFS=: read -r proto hport gport extra <<<"$f"
+		case $proto in tcp | udp) ;; *) die "--fwd $f: the protocol is tcp or udp, not '$proto'" ;; esac
+		for p in "$hport" "$gport"; do
+			case $p in '' | *[!0-9]*) die "--fwd $f: expected PROTO:HOSTPORT:GUESTPORT, e.g. tcp:8080:80" ;; esac
+			[ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "--fwd $f: port $p is not 1-65535"
+		done
+		[ -z "$extra" ] || die "--fwd $f: expected PROTO:HOSTPORT:GUESTPORT, e.g. tcp:8080:80"
+		# Bound to loopback only: the guest is never reachable from the network.
+		user+=",hostfwd=$proto:127.0.0.1:$hport-:$gport"
+	done
+	qemu+=(-netdev "$user" -device "$nic") ;;
 tap | tap:*)
-	ifname=${net#tap}
-	ifname=${ifname#:}
-	qemu+=(-netdev "tap,id=net0,ifname=${ifname:-ceres0},script=no,downscript=no"
-		-device virtio-net-pci,netdev=net0) ;;
+	tap_if=${net#tap}
+	tap_if=${tap_if#:}
+	tap_if=${tap_if:-ceres0}
+	case $tap_if in *[!A-Za-z0-9_.-]* | ????????????????*) die "--net tap:IF: '$tap_if' is not an interface name" ;; esac
+	qemu+=(-netdev "tap,id=net0,ifname=$tap_if,script=no,downscript=no" -device "$nic") ;;
 *) die "--net takes none, user or tap[:IFNAME], not '$net'" ;;
 esac
 if [ -n "$fs" ]; then
@@ -170,6 +211,74 @@ if [ -n "$fs" ]; then
 	qemu+=(-fsdev "local,id=fs0,path=$fs,security_model=none"
 		-device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs)
 fi
+
+# The host's side of --net tap: 172.44.0.1/24 on the tap, in this network
+# namespace. tap_setup makes the tap (root only) or reuses one, and records
+# what it changed; tap_teardown undoes exactly that, and nothing else.
+tap_host_addr=172.44.0.1/24
+tap_made=0 tap_addr_added=0 tap_upped=0 qemu_pid=""
+tap_setup() {
+	local root=0
+	[ "$(id -u)" = 0 ] && root=1
+	[ -c /dev/net/tun ] || die "--net tap: /dev/net/tun is missing (modprobe tun)"
+	[ "$root" = 1 ] || { [ -r /dev/net/tun ] && [ -w /dev/net/tun ]; } ||
+		die "--net tap: QEMU needs read-write access to /dev/net/tun, which $(id -un) has not"
+	if ip link show dev "$tap_if" >/dev/null 2>&1; then
+		ip -d link show dev "$tap_if" | grep -q 'tun type tap' ||
+			die "--net tap: '$tap_if' exists but is not a tap device"
+		if ! ip -o -4 addr show dev "$tap_if" | grep -q " inet ${tap_host_addr%/*}/"; then
+			if [ "$root" = 1 ] && ip addr add "$tap_host_addr" dev "$tap_if"; then
+				tap_addr_added=1
+				echo "$prog: added $tap_host_addr to the existing tap $tap_if" >&2
+			else
+				echo "$prog: warning: the tap $tap_if has no address $tap_host_addr: the guest's 172.44.0.2 is not reachable from here" >&2
+			fi
+		fi
+		if ! ip -o link show dev "$tap_if" | grep -q '[<,]UP[,>]'; then
+			if [ "$root" = 1 ] && ip link set "$tap_if" up; then
+				tap_upped=1
+			else
+				echo "$prog: warning: the tap $tap_if is down" >&2
+			fi
+		fi
+		echo "$prog: using the existing tap $tap_if$([ "$tap_addr_added$tap_upped" = 00 ] && echo ', as it is')" >&2
+		return
+	fi
+	[ "$root" = 1 ] || die "--net tap: there is no tap '$tap_if' in this network namespace, and making one needs root. Run run.sh as root, or make it once as root: ip tuntap add dev $tap_if mode tap user $(id -un) && ip addr add $tap_host_addr dev $tap_if && ip link set $tap_if up"
+	ip tuntap add dev "$tap_if" mode tap >&2 || die "--net tap: 'ip tuntap add dev $tap_if mode tap' failed"
+	tap_made=1
+	if ! { ip addr add "$tap_host_addr" dev "$tap_if" && ip link set "$tap_if" up; } >&2; then
+		tap_teardown
+		die "--net tap: could not give $tap_if the address $tap_host_addr and bring it up"
+	fi
+	echo "$prog: made the tap $tap_if with $tap_host_addr in this network namespace; it goes when QEMU ends" >&2
+}
+
+tap_teardown() {
+	if [ "$tap_made" = 1 ]; then
+		ip link del dev "$tap_if" 2>/dev/null && echo "$prog: removed the tap $tap_if" >&2
+		tap_made=0
+		return
+	fi
+	if [ "$tap_addr_added" = 1 ]; then
+		ip addr del "$tap_host_addr" dev "$tap_if" 2>/dev/null &&
+			echo "$prog: took $tap_host_addr off $tap_if again" >&2
+		tap_addr_added=0
+	fi
+	if [ "$tap_upped" = 1 ]; then
+		ip link set "$tap_if" down 2>/dev/null
+		tap_upped=0
+	fi
+}
+
+# EXIT trap of a tap run: QEMU first (it holds the tap open), then the tap.
+tap_stop() {
+	if [ -n "$qemu_pid" ]; then
+		kill "$qemu_pid" 2>/dev/null
+		wait "$qemu_pid" 2>/dev/null
+	fi
+	tap_teardown
+}
 
 if [ "$dry" = 1 ]; then
 	printf '%q ' "${qemu[@]}"
@@ -183,11 +292,25 @@ echo "$prog: booting $app with $accel_name ($accel_why)" >&2
 [ "$gdb" = 1 ] && echo "$prog: halted; gdb stub on 127.0.0.1:$gdb_port ('make gdb' attaches)" >&2
 
 if [ -n "$timeout_s" ]; then
-	timeout -k 5 "$timeout_s" "${qemu[@]}"
+	qemu=(timeout -k 5 "$timeout_s" "${qemu[@]}")
+fi
+if [ -n "$tap_if" ]; then
+	# QEMU runs in the background so that a signal to run.sh is handled at
+	# once: the trap stops QEMU, then takes down what tap_setup made.
+	tap_setup
+	trap tap_stop EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	"${qemu[@]}" <&0 &
+	qemu_pid=$!
+	wait "$qemu_pid"
+	rc=$?
+	qemu_pid=""
 else
 	"${qemu[@]}"
+	rc=$?
 fi
-rc=$?
 
 # QEMU exits with (v << 1) | 1 for a value v written to isa-debug-exit; the
 # kernel writes status + 1 (kernel/shutdown.c).

@@ -28,10 +28,19 @@ kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-im
 fetch "$kpkg"
 fetch busybox-static
 
-if [ ! -f "$out/vmlinuz" ]; then
-	rm -rf "$out/kernel"
+# virtio-net and what it needs, all modules in Debian's kernel, in load order.
+netmods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover
+	net_failover virtio_net)
+if [ ! -f "$out/vmlinuz" ] || [ ! -f "$out/netmods/virtio_net.ko" ]; then
+	rm -rf "$out/kernel" "$out/netmods"
 	dpkg-deb -x "$debs/${kpkg}"_*.deb "$out/kernel"
 	cp "$out"/kernel/boot/vmlinuz-* "$out/vmlinuz"
+	mkdir -p "$out/netmods"
+	for m in "${netmods[@]}"; do
+		f=$(find "$out/kernel/lib/modules" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+		[ -n "$f" ] || { echo "linux-guest: $kpkg has no module $m" >&2; exit 1; }
+		case $f in *.xz) xz -dc "$f" >"$out/netmods/$m.ko" ;; *) cp "$f" "$out/netmods/$m.ko" ;; esac
+	done
 	rm -rf "$out/kernel"
 fi
 
@@ -69,3 +78,36 @@ cp "$root/bin/busybox" "$boot/bin/busybox"
 printf '#!/bin/busybox sh\n/bin/busybox poweroff -f\n' >"$boot/init"
 chmod +x "$boot/init"
 (cd "$boot" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/boot.cpio.gz"
+
+net=$out/netroot
+rm -rf "$net"
+mkdir -p "$net"/{bin,proc,sys,dev,lib/modules}
+cp "$root/bin/busybox" "$net/bin/busybox"
+cp "$out"/netmods/*.ko "$net/lib/modules/"
+make -s -C "$here" APP=udpecho linux >/dev/null
+cp "$here/build/udpecho/udpecho.linux" "$net/bin/udpecho"
+{
+	echo '#!/bin/busybox sh'
+	echo 'export PATH=/bin'
+	echo '/bin/busybox --install -s /bin'
+	echo 'mount -t proc proc /proc'
+	echo 'mount -t sysfs sys /sys'
+	echo 'mount -t devtmpfs dev /dev'
+	echo "for m in ${netmods[*]}; do"
+	echo '	insmod /lib/modules/$m.ko || echo "init: insmod $m failed"'
+	echo 'done'
+	echo 'addr=172.44.0.2/24 gw=172.44.0.1'
+	echo 'for w in $(cat /proc/cmdline); do'
+	echo '	case $w in guest.ip=*) addr=${w#guest.ip=} ;; guest.gw=*) gw=${w#guest.gw=} ;; esac'
+	echo 'done'
+	echo 'i=0'
+	echo 'while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done'
+	echo 'ip link set lo up'
+	echo 'ip link set eth0 up && ip addr add $addr dev eth0 && ip route add default via $gw'
+	echo 'echo "init: eth0 $addr $(cat /sys/class/net/eth0/address)"'
+	echo '/bin/udpecho "$@"'
+	echo 'echo "UDPECHO-EXIT $?"'
+	echo 'poweroff -f'
+} >"$net/init"
+chmod +x "$net/init"
+(cd "$net" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/net.cpio.gz"

@@ -4,7 +4,9 @@
 # docs/benchmarks.md) and natively on the host for reference. Each prints
 # RESULT lines, one per repetition, and each repetition is a boot of its
 # own, Ceres's and the guest's in turn; the report gives medians and the ratio
-# Linux guest / Ceres (every metric is a time: above 1, Ceres is faster).
+# Linux guest / Ceres for times, Ceres / Linux guest for rates (metrics named
+# *_pps): above 1, Ceres is faster. bench/net.sh adds the network: ping and
+# UDP echo over a tap in a network namespace of its own.
 # Output: build/bench/results.md, results.tsv and results.svg.
 # Environment: BENCH_REPS (default 5), BENCH_MEM (MiB, default 256).
 set -u
@@ -20,7 +22,8 @@ results=$out/raw.tsv
 
 # Targets from the issues: the Linux guest's time over Ceres' must reach these.
 declare -A target=([yield_roundtrip_ns]=12.6 [create_join_us]=14.9 [mutex_contended_ns]=1.49
-	[syscall_getppid_ns]=5 [malloc_free_ns]=1 [mutex_ns]=10)
+	[syscall_getppid_ns]=5 [malloc_free_ns]=1 [mutex_ns]=10
+	[udp_echo_pps]=1.5 [ping_rtt_median_us]=1)
 
 collect() { # SYSTEM LOG: append "system metric value" rows
 	awk -v sys="$1" '$1 == "RESULT" { print sys "\t" $2 "\t" $3 }' "$2" >>"$results"
@@ -58,6 +61,14 @@ for r in $(seq "$reps"); do
 		echo "bench: the Linux guest did not finish (see $out/linux-$r.log)" >&2
 	collect linux "$out/linux-$r.log"
 done
+echo "bench: the network, Ceres and the Linux guest on one tap" >&2
+bench/net.sh "$out/net" "$reps" "$out/linux/vmlinuz" "$out/linux/net.cpio.gz" ||
+	echo "bench: the network benchmark failed (see $out/net/)" >&2
+for r in $(seq "$reps"); do
+	for sys in ceres linux native; do
+		[ -f "$out/net/$sys-$r.txt" ] && collect "$sys" "$out/net/$sys-$r.txt"
+	done
+done
 echo "bench: boot times" >&2
 bench/boot.sh "$out/boot" "$reps" "$out/linux/vmlinuz" "$out/linux/boot.cpio.gz" >"$out/boot.txt"
 for b in "${benches[@]}"; do
@@ -89,7 +100,11 @@ END {
 	for (i = 1; i <= m; i++) {
 		k = order[i]
 		c = median("ceres" SUBSEP k); l = median("linux" SUBSEP k); h = median("native" SUBSEP k)
-		r = (c > 0 && l != "") ? sprintf("%.2f", l / c) : "-"
+		# Times: Linux / Ceres; rates (_pps): Ceres / Linux. Above 1, Ceres is faster.
+		if (k ~ /_pps$/)
+			r = (l > 0 && c != "") ? sprintf("%.2f", c / l) : "-"
+		else
+			r = (c > 0 && l != "") ? sprintf("%.2f", l / c) : "-"
 		printf "%s\t%s\t%s\t%s\t%s\t%s\n", k, c, l, h, r, (k in want) ? want[k] : "-"
 	}
 }' "$results" >"$out/results.tsv"
@@ -99,7 +114,7 @@ END {
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}'),"
 	echo "$(./run.sh --dry-run hello 2>/dev/null | grep -o -- '-accel [a-z]*'), -m $mem, median of $reps repetitions."
-	echo "Ratio = Linux guest / Ceres: above 1, Ceres is faster. Native is the host, for reference."
+	echo "Ratio = Linux guest / Ceres for times, Ceres / Linux guest for rates (_pps): above 1, Ceres is faster. Native is the host, for reference."
 	echo
 	echo "| metric | Ceres | Linux guest | native | ratio | target |"
 	echo "|---|---:|---:|---:|---:|---:|"
@@ -110,6 +125,22 @@ END {
 	# The default malloc is the faster of the two on Ceres.
 	awk -F'\t' '$1 == "malloc_free_ns" { h = $2 } $1 == "malloc_free_ns_mallocng" { m = $2 }
 		END { if (h && m) printf "On Ceres, the kernel'"'"'s heap takes %s ns a pair and musl'"'"'s mallocng %s ns: %s is the faster.\n\n", h, m, h + 0 <= m + 0 ? "the heap (the default)" : "mallocng (NOT the default)" }' "$out/results.tsv"
+	# The network (bench/net.sh): the rate and the latency, side by side.
+	awk -F'\t' '$1 == "udp_echo_pps" { pc = $2; pl = $3; pr = $5 } $1 == "ping_rtt_median_us" { mc = $2; ml = $3; mr = $5 }
+		$1 == "ping_rtt_p99_us" { qc = $2; ql = $3 }
+		END { if (pc == "") exit
+			print "## Network"
+			print ""
+			print "udpecho on a tap in a network namespace (bench/net.sh): the same binary on Ceres and in the Linux guest; the host pings and runs bench/net/echo-client (a window of datagrams outstanding)."
+			print ""
+			printf "UDP echo: Ceres %s datagrams/s, Linux guest %s: %sx (target >= 1.5x: %s).\n", pc, pl, pr, (pr + 0 >= 1.5) ? "met" : "NOT met"
+			printf "Ping RTT: Ceres median %s us (p99 %s), Linux guest %s us (p99 %s): Linux / Ceres %sx (target: Ceres lower: %s).\n", mc, qc, ml, ql, mr, (mc + 0 < ml + 0) ? "met" : "NOT met" }' "$out/results.tsv"
+	# Datagrams the echo client saw no reply to, per system and repetition.
+	for sys in ceres linux; do
+		awk -v sys="$sys" '$1 == "INFO" && $2 == "sent" { l = l " " $7 "/" $3 } END { if (l != "") printf "Echo datagrams lost, %s, per repetition:%s.\n", sys, l }' \
+			$(ls "$out"/net/"$sys"-*.txt 2>/dev/null | sort -V) </dev/null
+	done
+	echo
 	echo "## Boot"
 	echo
 	echo "Wall time of whole runs (QEMU start to exit) and the kernel's own time to the application's start (musl's _start; main() follows after musl's two startup calls), medians."
@@ -152,7 +183,7 @@ END {
 	w = 640; bar = 24; left = 170; scale = (w - left - 60) / max
 	h = 50 + n * (bar + 10)
 	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h
-	printf "<text x=\"10\" y=\"20\" font-size=\"14\">Linux guest time / Ceres time (above 1: Ceres faster)</text>\n"
+	printf "<text x=\"10\" y=\"20\" font-size=\"14\">Linux guest time / Ceres time, Ceres rate / Linux guest rate (above 1: Ceres faster)</text>\n"
 	for (i = 1; i <= n; i++) {
 		y = 35 + (i - 1) * (bar + 10)
 		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 6, y + 16, name[i]

@@ -49,6 +49,9 @@ run build threads APP=threads
 run build procinfo APP=procinfo
 run build clocktest APP=clocktest
 run build deadlock APP=deadlock
+run build udpecho APP=udpecho
+run build udpecho-linux APP=udpecho linux
+run build netdev APP=netdev
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then

@@ -12,8 +12,13 @@ need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
 	qemu-system-x86_64:qemu-system-x86 /usr/share/qemu/qboot.rom:qemu-system-data)
 need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
 	mformat:mtools)
-need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux)
-need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils nasm:nasm)
+# The network tests and benchmark: namespaces and taps (iproute2), ping,
+# socat, and scapy for Debian's /usr/bin/python3 (malformed frames).
+need_net=(ip:iproute2 ping:iputils-ping socat:socat /usr/bin/python3:python3
+	/usr/lib/python3/dist-packages/scapy:python3-scapy)
+need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}")
+need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils nasm:nasm
+	ip:iproute2 ping:iputils-ping)
 
 case $what in
 run) need=("${need_run[@]}") ;;
