@@ -32,6 +32,8 @@
 #define VNET_ETH_MTU 1500
 #define VNET_MAC_LOCAL 0x02 /* first octet: locally administered, unicast */
 #define VNET_POLL_NS (2 * NSEC_PER_MSEC)
+/* How long transmits may wait with the device making no progress before it is kicked anyway. */
+#define VNET_TX_WATCH_NS (10 * NSEC_PER_MSEC)
 #define VNET_MSIX_QUEUES 0 /* MSI-X table entries */
 #define VNET_MSIX_CONFIG 1
 #define VNET_MSIX_WANTED 2
@@ -58,6 +60,9 @@ static struct {
 	uint16_t config_entry; /* MSI-X entry for config changes, or NO_VECTOR */
 	uint16_t queue_entry;  /* MSI-X entry of both queues, or NO_VECTOR */
 	struct sched_timer poll_timer;
+	struct sched_timer tx_watch; /* runs while transmits are outstanding */
+	bool tx_watching;
+	uint16_t tx_watch_used; /* the device's used index at the watch's last look */
 	struct virtio_net_stats stats;
 } vnet;
 
@@ -100,6 +105,44 @@ static void poll_timer(struct sched_timer *t)
 		vnet.nd.wake(&vnet.nd);
 	}
 	sched_timer_start(t, clock_monotonic_ns() + VNET_POLL_NS, poll_timer);
+}
+
+/*
+ * Under QEMU's userspace backend a transmit notification sometimes goes
+ * missing with EVENT_IDX: the device leaves frames in the ring that it
+ * was told of, and waits (seen as a full ring and a dead link, 1 boot in
+ * 2 under a UDP flood; docs/virtio.md). While transmits are outstanding
+ * this watch looks every VNET_TX_WATCH_NS, and if the device has made no
+ * progress since the last look, notifies it whatever it asked. Interrupts off.
+ */
+static void tx_watch(struct sched_timer *t)
+{
+	uint16_t used = virtq_device_used(&vnet.tx);
+
+	if (vnet.tx.avail_idx == used || vnet.stats.stopped) {
+		vnet.tx_watching = false;
+		return;
+	}
+	if (used == vnet.tx_watch_used) {
+		if (!vnet.stats.tx_stalls++)
+			pr_warn(VNET_NAME ": the device left %u transmits untouched for %lu ms; "
+					  "notified it again (counted as tx stalls)",
+				(unsigned)(uint16_t)(vnet.tx.avail_idx - used),
+				(unsigned long)(VNET_TX_WATCH_NS / NSEC_PER_MSEC));
+		virtq_kick_force(&vnet.tx);
+	}
+	vnet.tx_watch_used = used;
+	sched_timer_start(t, clock_monotonic_ns() + VNET_TX_WATCH_NS, tx_watch);
+}
+
+/* Starts the watch above if it is not running. Interrupts off. */
+static void tx_watch_start(void)
+{
+	if (vnet.tx_watching)
+		return;
+	vnet.tx_watching = true;
+	vnet.tx_watch_used = virtq_device_used(&vnet.tx);
+	sched_timer_start(&vnet.tx_watch, clock_monotonic_ns() + VNET_TX_WATCH_NS, tx_watch);
 }
 
 /* Stops using the device after it broke a rule; says so once. */
@@ -254,11 +297,14 @@ static int tx_post(struct pbuf *p)
 	}
 	tx_fill_hdr((struct virtio_net_hdr *)hdr, p);
 	err = virtq_add(&vnet.tx, sg, buf_sg(sg, hdr, p->len), NULL, 0, p);
+	if (err == -ENOSPC)
+		virtq_kick_force(&vnet.tx);
 	if (err < 0) {
 		pbuf_pull(p, vnet.hdr_len);
 		return err;
 	}
 	virtq_kick(&vnet.tx);
+	tx_watch_start();
 	vnet.nd.stats.tx_packets++;
 	vnet.nd.stats.tx_bytes += frame_len;
 	return 0;

@@ -26,6 +26,7 @@ struct virtio_net_stats {
 	uint64_t rx_no_buffer;	    /* refills that found the pbuf pool empty */
 	uint64_t rx_short;	    /* frames shorter than the virtio-net header */
 	uint64_t device_errors;	    /* broken rings, DEVICE_NEEDS_RESET */
+	uint64_t tx_stalls;	    /* the device sat on transmits: notified again */
 	unsigned rx_posted;	    /* receive buffers with the device now */
 	bool polling;		    /* no MSI-X: a timer polls */
 	bool stopped;		    /* the device misbehaved and is no longer used */

@@ -253,6 +253,16 @@ void virtq_kick(struct virtq *vq)
 	}
 }
 
+void virtq_kick_force(struct virtq *vq)
+{
+	if (vq->broken)
+		return;
+	vq->kicked_idx = vq->avail_idx;
+	vq_mb();
+	vq->stats.kicks_forced++;
+	vq->notify(vq);
+}
+
 /* Stops trusting the device with this ring, and says why. */
 __attribute__((format(printf, 2, 3))) static void vq_break(struct virtq *vq, const char *fmt, ...)
 {
@@ -340,6 +350,11 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len)
 	if (vq->event_idx && !vq->cb_disabled)
 		VQ_WRITE(*used_event(vq), vq->last_used);
 	return token;
+}
+
+uint16_t virtq_device_used(const struct virtq *vq)
+{
+	return VQ_READ(vq->used->idx);
 }
 
 bool virtq_has_used(const struct virtq *vq)

@@ -36,7 +36,7 @@ struct virtq_sg {
 
 struct virtq_stats {
 	uint64_t added, used;
-	uint64_t kicks, kicks_suppressed;
+	uint64_t kicks, kicks_suppressed, kicks_forced;
 	uint64_t full; /* virtq_add() found no room */
 	/* The device broke the rules: */
 	uint64_t bad_used_idx; /* the used index ran ahead of what was outstanding */
@@ -122,6 +122,11 @@ int virtq_add(struct virtq *vq, const struct virtq_sg *out, unsigned n_out,
 bool virtq_kick_prepare(struct virtq *vq);
 /* virtq_kick_prepare(), and the doorbell if it says so. */
 void virtq_kick(struct virtq *vq);
+/*
+ * Notifies the device whatever it asked: for a ring the device has left
+ * full, in case a notification went missing (docs/virtio.md).
+ */
+void virtq_kick_force(struct virtq *vq);
 
 /*
  * The token of the next request the device finished, and in *len the
@@ -131,6 +136,8 @@ void virtq_kick(struct virtq *vq);
 void *virtq_get_used(struct virtq *vq, uint32_t *len);
 /* Has the device finished a request not yet taken? */
 bool virtq_has_used(const struct virtq *vq);
+/* The device's used index as it reads now: how far it has got. */
+uint16_t virtq_device_used(const struct virtq *vq);
 
 /* Asks the device for no interrupts for this ring. Any context. */
 void virtq_disable_cb(struct virtq *vq);
