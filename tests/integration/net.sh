@@ -68,6 +68,14 @@ trap net_cleanup EXIT
 
 inns() { ip netns exec "$ns" "$@"; }
 
+# Only images that use sockets carry the network (docs/abi.md): hello has
+# none of its code, udpecho has it all.
+net_syms=' (pci_|virtio|netdev_|pbuf_|arp_|udp_|dhcp_)'
+check "net: hello carries no network code" \
+	bash -c "! nm '$root/build/hello/ceres.elf' | grep -qE '$net_syms'"
+check "net: udpecho carries the driver and the stack" \
+	bash -c "nm '$root/build/udpecho/ceres.elf' | grep -qE ' (pci_init|virtio_net_init|net_init|udp_input)$'"
+
 # Prerequisites: a missing one fails the whole file, loudly.
 missing=()
 [ "$(id -u)" = 0 ] || missing+=("root (network namespaces and taps)")
