@@ -340,21 +340,12 @@ static long wait_for_signal(void)
 
 long sys_rt_sigsuspend(const uint64_t *mask, size_t setsize)
 {
-	struct signal_state *s = &abi_self()->sig;
-	uint64_t m;
-	unsigned long flags;
+	int err;
 
 	if (setsize != sizeof(uint64_t))
 		return -EINVAL;
-	if (copy_from_app(&m, mask, sizeof(m)) < 0)
-		return -EFAULT;
-	flags = irq_save();
-	s->saved_blocked = s->blocked;
-	s->restore_saved = true;
-	s->blocked = m & ~UNBLOCKABLE;
-	update(thread_self(), s);
-	irq_restore(flags);
-	return wait_for_signal();
+	err = mask ? signal_push_mask(mask, setsize) : -EFAULT;
+	return err < 0 ? err : wait_for_signal();
 }
 
 int signal_push_mask(const uint64_t *mask, size_t setsize)
