@@ -114,8 +114,7 @@ long sys_clock_getres(int clk, void *ts)
 long sys_gettimeofday(void *tv, void *tz)
 {
 	uint64_t ns = clock_realtime_ns();
-	struct abi_timeval v = { (int64_t)(ns / NSEC_PER_SEC),
-				 (int64_t)(ns % NSEC_PER_SEC / NSEC_PER_USEC) };
+	struct abi_timeval v = abi_timeval_of(ns);
 	int32_t zone[2] = { 0, 0 }; /* UTC, no daylight saving */
 
 	if (tv && copy_to_app(tv, &v, sizeof(v)) < 0)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/time.h"
+
 /* struct timespec and struct timeval as x86_64 Linux has them. */
 struct abi_timespec {
 	int64_t tv_sec, tv_nsec;
@@ -16,6 +18,13 @@ struct abi_timespec {
 struct abi_timeval {
 	int64_t tv_sec, tv_usec;
 };
+
+/* ns as a struct timeval (microseconds, rounded down). */
+static inline struct abi_timeval abi_timeval_of(uint64_t ns)
+{
+	return (struct abi_timeval){ (int64_t)(ns / 1000000000),
+				     (int64_t)(ns % 1000000000 / 1000) };
+}
 
 /*
  * A struct timespec from the application as nanoseconds (saturated at

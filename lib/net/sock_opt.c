@@ -11,6 +11,7 @@
 
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
+#include "lib/abi/abi.h"
 #include "lib/net/sock_priv.h"
 
 #define SOL_SOCKET 1
@@ -32,10 +33,6 @@
 #define SOCK_MIN_RCVBUF 2304 /* Linux's SOCK_MIN_RCVBUF on x86_64 */
 #define SOCK_MIN_SNDBUF 4608 /* SOCK_MIN_SNDBUF */
 #define USEC_PER_SEC 1000000
-
-struct abi_timeval {
-	int64_t sec, usec;
-};
 
 /* Linux's arithmetic for SO_RCVBUF and SO_SNDBUF. */
 static int buf_size(int v, int min)
@@ -62,9 +59,11 @@ static int set_timeout(uint64_t *ns, const void *val, uint32_t len)
 		return -EINVAL;
 	if (copy_from_app(&tv, val, sizeof(tv)) < 0)
 		return -EFAULT;
-	if (tv.usec < 0 || tv.usec >= USEC_PER_SEC)
+	if (tv.tv_usec < 0 || tv.tv_usec >= USEC_PER_SEC)
 		return -EDOM;
-	*ns = tv.sec < 0 ? 0 : (uint64_t)tv.sec * NSEC_PER_SEC + (uint64_t)tv.usec * NSEC_PER_USEC;
+	*ns = tv.tv_sec < 0
+		      ? 0
+		      : (uint64_t)tv.tv_sec * NSEC_PER_SEC + (uint64_t)tv.tv_usec * NSEC_PER_USEC;
 	return 0;
 }
 
@@ -193,8 +192,7 @@ static int getsockopt_socket(struct sock *s, int name, void *val, uint32_t *app_
 	if (name == SO_RCVTIMEO || name == SO_SNDTIMEO) {
 		uint64_t ns = name == SO_RCVTIMEO ? s->rcvtimeo : s->sndtimeo;
 
-		tv.sec = (int64_t)(ns / NSEC_PER_SEC);
-		tv.usec = (int64_t)(ns % NSEC_PER_SEC / NSEC_PER_USEC);
+		tv = abi_timeval_of(ns);
 		return put_value(val, app_len, room, &tv, sizeof(tv));
 	}
 	net_lock();

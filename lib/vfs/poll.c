@@ -196,8 +196,7 @@ static long finish(long r, void *app_ts, struct poll_timeout to, bool timeval)
 		return r;
 	left = to.deadline > now ? to.deadline - now : 0;
 	if (timeval) {
-		struct abi_timeval tv = { (int64_t)(left / NSEC_PER_SEC),
-					  (int64_t)(left % NSEC_PER_SEC / NSEC_PER_USEC) };
+		struct abi_timeval tv = abi_timeval_of(left);
 
 		copy_to_app(app_ts, &tv, sizeof(tv));
 	} else {
