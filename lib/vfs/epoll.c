@@ -141,17 +141,11 @@ static void reap(struct epoll *ep)
 
 /*
  * A reference on it's file for a look at it, or NULL if the file is gone
- * or going (its last reference dropped, its release not yet run).
- * Interrupts off: no thread is between fd_put()'s decrement and its check.
+ * or going. Interrupts off: the file's release cannot take it off meanwhile.
  */
 static struct file *hold(struct epoll_item *it)
 {
-	struct file *f = it->file;
-
-	if (!f || f->refs <= 0)
-		return NULL;
-	f->refs++;
-	return f;
+	return it->file ? fd_tryhold(it->file) : NULL;
 }
 
 /* What it's file says now, of what it asks for; 0 if the file is gone. Interrupts on. */

@@ -6,6 +6,7 @@
  */
 #include "lib/vfs/fd.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,15 @@ struct file *fd_get(int fd)
 	if (fd >= 0 && fd < fds.size && (f = fds.table[fd].file))
 		f->refs++;
 	unlock();
+	return f;
+}
+
+struct file *fd_tryhold(struct file *f)
+{
+	assert(!irqs_enabled());
+	if (f->refs <= 0)
+		return NULL;
+	f->refs++;
 	return f;
 }
 

@@ -74,6 +74,14 @@ int fd_install_at(int fd, struct file *f);
 struct file *fd_get(int fd);
 /* Drops a reference from fd_get() or a file's creator; the last calls release. */
 void fd_put(struct file *f);
+/*
+ * Another reference to f if it still has one, else NULL (its last one is
+ * gone and its release is running or about to): for holders that keep no
+ * reference of their own, such as an epoll's items. Interrupts off: on
+ * one CPU that excludes every other change to the count (fd_put's runs
+ * with preemption off), and the caller's lookup of f stays whole.
+ */
+struct file *fd_tryhold(struct file *f);
 /* Is fd open? */
 bool fd_is_open(int fd);
 

@@ -40,6 +40,14 @@ struct file *fd_get(int fd)
 	return f;
 }
 
+struct file *fd_tryhold(struct file *f)
+{
+	if (f->refs <= 0)
+		return NULL;
+	f->refs++;
+	return f;
+}
+
 void fd_put(struct file *f)
 {
 	if (!--f->refs && f->ops->release)
