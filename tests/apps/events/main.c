@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../errname.h"
 #include "../say.h"
 
 #define KSIGSET_SIZE 8 /* the kernel's sigset: one word */
@@ -37,23 +38,6 @@
 #define CHUNK 4096
 #define WAIT_MS 20
 #define MANY_PIPES 400 /* 800 fds: below the default RLIMIT_NOFILE of 1024 */
-
-#define E(x) [x] = #x
-static const char *const errnames[] = {
-	E(EPERM),  E(ENOENT), E(EINTR),	 E(EBADF),  E(EAGAIN), E(ENOMEM), E(EFAULT), E(EEXIST),
-	E(EINVAL), E(ENFILE), E(EMFILE), E(ESPIPE), E(EPIPE),  E(ELOOP),  E(ENOSYS), E(ENOTTY),
-};
-#undef E
-
-static const char *errname(int no)
-{
-	static char unknown[24];
-
-	if (no > 0 && (size_t)no < sizeof(errnames) / sizeof(errnames[0]) && errnames[no])
-		return errnames[no];
-	snprintf(unknown, sizeof(unknown), "errno %d", no);
-	return unknown;
-}
 
 /* The return value, or "-1 ENAME". Call it directly on the call's result. */
 static void result(const char *what, long ret)

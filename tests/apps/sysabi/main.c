@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "../errname.h"
 #include "../say.h"
 
 /* musl ships no <linux/futex.h> or <asm/prctl.h>: the ABI's own numbers. */
@@ -54,30 +55,6 @@
 #define SIGBIT(s) (1UL << ((s)-1))
 
 #define PAGE 4096UL
-
-/* Names indexed by number; a gap (NULL) prints as a number instead. */
-#define E(x) [x] = #x
-static const char *const errnames[] = {
-	E(EPERM),     E(ENOENT),    E(ESRCH),	    E(EINTR),	     E(EIO),	    E(ENXIO),
-	E(E2BIG),     E(ENOEXEC),   E(EBADF),	    E(ECHILD),	     E(EAGAIN),	    E(ENOMEM),
-	E(EACCES),    E(EFAULT),    E(EBUSY),	    E(EEXIST),	     E(EXDEV),	    E(ENODEV),
-	E(ENOTDIR),   E(EISDIR),    E(EINVAL),	    E(ENFILE),	     E(EMFILE),	    E(ENOTTY),
-	E(EFBIG),     E(ENOSPC),    E(ESPIPE),	    E(EROFS),	     E(EMLINK),	    E(EPIPE),
-	E(EDOM),      E(ERANGE),    E(EDEADLK),	    E(ENAMETOOLONG), E(ENOSYS),	    E(ENOTEMPTY),
-	E(ELOOP),     E(EOVERFLOW), E(ENOTSOCK),    E(EOPNOTSUPP),   E(EADDRINUSE), E(ECONNREFUSED),
-	E(ETIMEDOUT), E(EALREADY),  E(EINPROGRESS),
-};
-#undef E
-
-static const char *errname(int no)
-{
-	static char unknown[24];
-
-	if (no > 0 && (size_t)no < sizeof(errnames) / sizeof(errnames[0]) && errnames[no])
-		return errnames[no];
-	snprintf(unknown, sizeof(unknown), "errno %d", no);
-	return unknown;
-}
 
 /*
  * The common shapes of a line. Each reads errno before anything else can
