@@ -1,5 +1,6 @@
 #include "tests/unit/fake_kernel.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,17 @@
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
+#include "kernel/uaccess.h"
+#include "sched/sync.h"
+
+/*
+ * lib/kc/include/stdlib.h's: that header shares its include guard with the
+ * host's <stdlib.h>, so it cannot be included here beside it.
+ */
+void *kmalloc(size_t size);
+void *kcalloc(size_t n, size_t size);
+void *krealloc(void *p, size_t size);
+void kfree(void *p);
 
 #define CAPTURE_SIZE (64 * 1024)
 
@@ -109,4 +121,70 @@ const char *fake_console(void)
 void fake_console_clear(void)
 {
 	capture_clear(&console_out);
+}
+
+/* Never NULL for 0 bytes, so that a module cannot take it for a failure. */
+void *kmalloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+void *kcalloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *krealloc(void *p, size_t size)
+{
+	return realloc(p, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+/* One thread, no thread pointer: a mutex is never contended nor held by another. */
+int mutex_lock_contended(struct mutex *m, uint64_t deadline)
+{
+	(void)m, (void)deadline;
+	fprintf(stderr, "fake_kernel: a mutex is contended, with one thread\n");
+	abort();
+}
+
+int mutex_unlock_contended(struct mutex *m)
+{
+	(void)m;
+	fprintf(stderr, "fake_kernel: a mutex is unlocked by a non-owner, with one thread\n");
+	abort();
+}
+
+/* Application memory is plain memory here; NULL is the bad pointer. */
+int copy_from_app(void *dst, const void *src, size_t n)
+{
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, n);
+	return 0;
+}
+
+int copy_to_app(void *dst, const void *src, size_t n)
+{
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, n);
+	return 0;
+}
+
+long strncpy_from_app(char *buf, const char *src, size_t size)
+{
+	size_t n;
+
+	if (!src)
+		return -EFAULT;
+	n = strnlen(src, size);
+	if (n == size)
+		return -ENAMETOOLONG;
+	memcpy(buf, src, n + 1);
+	return (long)n;
 }

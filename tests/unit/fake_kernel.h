@@ -2,6 +2,12 @@
  * Host stand-ins for the kernel services that the modules under test call:
  * printk() and console_write() append to buffers that tests read and clear;
  * ksyms_lookup() knows no symbols, so ksyms_describe() says "?".
+ *
+ * Also, for the modules that need them: kmalloc() and friends are the host's
+ * malloc(); copy_from_app(), copy_to_app() and strncpy_from_app() see plain
+ * memory, NULL being the bad pointer; and the mutexes' slow paths abort,
+ * since a host test has one thread and no thread pointer (thread_self() is
+ * NULL), so the inline fast paths of sched/sync.h always win.
  */
 #ifndef TESTS_UNIT_FAKE_KERNEL_H
 #define TESTS_UNIT_FAKE_KERNEL_H

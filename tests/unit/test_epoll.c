@@ -24,7 +24,7 @@
 #define FAKE_FDS 2048
 #define MANY 1000
 
-/* ---- the host stand-ins ---- */
+/* ---- the host stand-ins (the shared ones: tests/unit/fake_kernel.c) ---- */
 
 static struct {
 	struct file *files[FAKE_FDS];
@@ -71,44 +71,6 @@ static void fake_close(int fd)
 
 	fake.files[fd] = NULL;
 	fd_put(f);
-}
-
-int copy_from_app(void *dst, const void *src, size_t n)
-{
-	if (!src)
-		return -EFAULT;
-	memcpy(dst, src, n);
-	return 0;
-}
-
-int copy_to_app(void *dst, const void *src, size_t n)
-{
-	if (!dst)
-		return -EFAULT;
-	memcpy(dst, src, n);
-	return 0;
-}
-
-void *kcalloc(size_t n, size_t size)
-{
-	return calloc(n, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
-
-int mutex_lock_contended(struct mutex *m, uint64_t deadline)
-{
-	(void)m, (void)deadline;
-	abort(); /* one thread: never contended */
-}
-
-int mutex_unlock_contended(struct mutex *m)
-{
-	(void)m;
-	abort();
 }
 
 int waitq_wait_intr(struct waitq *q, uint64_t deadline)
