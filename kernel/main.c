@@ -34,6 +34,7 @@
 #include "kernel/time.h"
 #include "lib/abi/abi.h"
 #include "lib/net/net.h"
+#include "lib/vfs/vfs.h"
 #include "sched/sched.h"
 
 /*
@@ -161,12 +162,15 @@ static void *app_main(void *arg)
 	(void)arg;
 	step("threads", 0);
 	/* Devices and the network stack need threads (the stack runs its own). */
+	if (pci_init)
+		step("pci", pci_init());
 	if (net_init) {
 		step("pbufs", net_pool());
-		step("pci", pci_init());
 		step("virtio-net", virtio_net_init());
 		step("net", net_init());
 	}
+	/* The root and /dev: the 9p device's tree, or a RAM one. */
+	step("vfs", vfs_init());
 	sched_timer_start(&boot.rtc_follow, time_follow_first(), follow_rtc);
 	report_steps();
 	pr_info("boot: the application starts %lu us after the first instruction",

@@ -1,5 +1,6 @@
 /*
- * Anonymous mappings for the application (docs/abi.md). Each mapping is a
+ * The application's mappings (docs/abi.md): anonymous memory, and private
+ * copies of files (read in at mmap time, docs/vfs.md). Each mapping is a
  * record [start, end) with its protection, in a range tree (kernel/rtree.h)
  * so that a lookup costs O(log n) however many threads' stacks there are;
  * munmap and mprotect split records, and only memory a record covers is
@@ -26,6 +27,7 @@
 #include "kernel/rtree.h"
 #include "lib/abi/thread.h"
 #include "lib/vfs/fd.h"
+#include "lib/vfs/vfs.h"
 #include "sched/sched.h"
 
 #define PROT_READ 1
@@ -253,21 +255,11 @@ static int reprotect_locked(uint64_t start, uint64_t end, int prot, bool fresh)
 	return 0;
 }
 
-long sys_mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
+/* An anonymous mapping of n bytes (page-rounded) at addr as flags ask: the address or an errno. */
+static long map_anon(uint64_t a, uint64_t n, int prot, int flags)
 {
-	uint64_t a = (uint64_t)addr, n = page_round(len);
-	int type = flags & MAP_TYPE;
 	long ret;
 
-	if (!len || (off & (int64_t)(PAGE_SIZE - 1)) || prot & ~PROT_KNOWN ||
-	    (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
-		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return fd_is_open(fd) ? -ENODEV : -EBADF; /* file mappings: with the VFS */
-	if (n < len)
-		return -ENOMEM;
-	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (a & (PAGE_SIZE - 1)))
-		return -EINVAL;
 	if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
 		void *mem = page_alloc(n / PAGE_SIZE); /* a hint is only a hint */
 
@@ -290,7 +282,87 @@ long sys_mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
 	if (ret == -ENOMEM)
 		pr_warn_once("mmap: a fixed mapping at %p outside the application's mappings is "
 			     "not supported (memory is identity mapped)",
-			     addr);
+			     (void *)a);
+	return ret;
+}
+
+/*
+ * Is f a file mmap can map so (docs/vfs.md)? 1: read its contents into
+ * fresh memory; 0: anonymous memory (/dev/zero); or the errno Linux
+ * gives: EBADF for an O_PATH fd; EACCES for a file not open for reading,
+ * or shared and writable on a file opened read-only; ENODEV for what has
+ * no contents to map (pipes, sockets) and for a shared writable mapping,
+ * which nothing here writes back.
+ */
+static int file_kind(struct file *f, int prot, int type)
+{
+	int kind = f->flags & O_PATH ? -EBADF : vfs_file_mmap_kind(f);
+
+	if (kind < 0 || kind == VFS_MAP_ZERO)
+		return kind < 0 ? kind : 0;
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if (type != MAP_PRIVATE && prot & PROT_WRITE)
+		return (f->flags & O_ACCMODE) == O_RDWR ? -ENODEV : -EACCES;
+	return 1;
+}
+
+/* Reads the file into the new mapping [a, a + n) (writable now), then gives it prot. */
+static long fill(struct file *f, uint64_t a, uint64_t n, size_t len, int64_t off, int prot)
+{
+	size_t done = 0;
+	long r = 0;
+
+	/*
+	 * Pages zeroed on first touch would zero what a device (virtio-9p)
+	 * put there by DMA before the CPU touched them: touch them first.
+	 */
+	memset((void *)a, 0, n);
+	while (done < len) {
+		r = vfs_file_pread_kernel(f, (char *)a + done, len - done, (uint64_t)off + done);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	lock();
+	if (r < 0)
+		unmap_locked(a, a + n);
+	else if (prot != PROT_DEFAULT)
+		r = reprotect_locked(a, a + n, prot, false);
+	unlock();
+	return r < 0 ? r : (long)a;
+}
+
+long sys_mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
+{
+	uint64_t a = (uint64_t)addr, n = page_round(len);
+	int type = flags & MAP_TYPE, kind = 0;
+	struct file *f = NULL;
+	long ret;
+
+	if (!len || (off & (int64_t)(PAGE_SIZE - 1)) || prot & ~PROT_KNOWN ||
+	    (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		f = fd_get(fd);
+		if (!f)
+			return -EBADF;
+		kind = file_kind(f, prot, type);
+		if (kind <= 0) {
+			fd_put(f);
+			if (kind < 0)
+				return kind;
+		}
+	}
+	if (n < len || ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (a & (PAGE_SIZE - 1)))) {
+		ret = n < len ? -ENOMEM : -EINVAL;
+	} else {
+		ret = map_anon(a, n, kind ? PROT_DEFAULT : prot, flags);
+		if (ret >= 0 && kind)
+			ret = fill(f, (uint64_t)ret, n, len, off, prot);
+	}
+	if (kind)
+		fd_put(f);
 	return ret;
 }
 

@@ -9,6 +9,7 @@
 #include "kernel/malloc.h"
 #include "lib/abi/abi.h"
 #include "lib/net/net.h"
+#include "lib/vfs/vfs.h"
 
 /* The network's last frames and counters, in images that have it (kernel/main.c). */
 #pragma weak net_drain
@@ -57,5 +58,6 @@ void shutdown_app_exit(int status)
 	abi_report();
 	if (net_report)
 		net_report();
+	vfs_report();
 	shutdown_exit(status);
 }

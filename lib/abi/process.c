@@ -256,6 +256,11 @@ long sys_setgroups(size_t size, const uint32_t *list)
 	return proc.euid == 0 ? 0 : -EPERM; /* there are none to keep, so none are kept */
 }
 
+uint32_t process_umask(void)
+{
+	return proc.umask;
+}
+
 long sys_umask(uint32_t mask)
 {
 	uint32_t old = proc.umask;

@@ -33,6 +33,8 @@ long sys_getresgid(uint32_t *r, uint32_t *e, uint32_t *s);
 long sys_getgroups(int size, uint32_t *list);
 long sys_setgroups(size_t size, const uint32_t *list);
 long sys_umask(uint32_t mask);
+/* The file mode creation mask, for the VFS's creating calls. */
+uint32_t process_umask(void);
 long sys_uname(void *buf);
 long sys_sethostname(const char *name, size_t len);
 long sys_getrandom(void *buf, size_t len, unsigned flags);

@@ -138,6 +138,8 @@ CALL3(readv, int, cptr, int)
 CALL3(writev, int, cptr, int)
 CALL4(pread64, int, ptr, size_t, int64_t)
 CALL4(pwrite64, int, cptr, size_t, int64_t)
+CALL4(preadv, int, cptr, int, int64_t)
+CALL4(pwritev, int, cptr, int, int64_t)
 CALL3(lseek, int, int64_t, int)
 CALL1(close, int)
 CALL1(dup, int)
@@ -167,17 +169,28 @@ CALL2(rename, cstr, cstr)
 CALL4(renameat, int, cstr, int, cstr)
 CALL5(renameat2, int, cstr, int, cstr, unsigned)
 CALL2(link, cstr, cstr)
+CALL5(linkat, int, cstr, int, cstr, int)
 CALL2(symlink, cstr, cstr)
+CALL3(symlinkat, cstr, int, cstr)
 CALL2(chmod, cstr, uint32_t)
 CALL3(fchmodat, int, cstr, uint32_t)
+CALL2(fchmod, int, uint32_t)
 CALL3(chown, cstr, uint32_t, uint32_t)
+CALL3(lchown, cstr, uint32_t, uint32_t)
+CALL5(fchownat, int, cstr, uint32_t, uint32_t, int)
+CALL3(fchown, int, uint32_t, uint32_t)
 CALL2(truncate, cstr, int64_t)
+CALL2(ftruncate, int, int64_t)
 CALL4(utimensat, int, cstr, cptr, int)
 CALL2(statfs, cstr, ptr)
+CALL2(fstatfs, int, ptr)
 CALL1(chdir, cstr)
 CALL1(fchdir, int)
 CALL2(getcwd, char *, size_t)
 CALL3(getdents64, int, ptr, size_t)
+CALL1(fsync, int)
+CALL1(fdatasync, int)
+CALL4(sendfile, int, int, int64_t *, size_t)
 
 /* Readiness and the files that wake event loops: lib/vfs/poll.h. */
 OPTIONAL(poll, A0(ptr), A1(unsigned), A2(int))
@@ -303,6 +316,8 @@ static const syscall_fn table[SYSCALL_NR_MAX] = {
 	E(writev),
 	E(pread64),
 	E(pwrite64),
+	E(preadv),
+	E(pwritev),
 	E(lseek),
 	E(close),
 	E(dup),
@@ -332,17 +347,28 @@ static const syscall_fn table[SYSCALL_NR_MAX] = {
 	E(renameat),
 	E(renameat2),
 	E(link),
+	E(linkat),
 	E(symlink),
+	E(symlinkat),
 	E(chmod),
 	E(fchmodat),
+	E(fchmod),
 	E(chown),
+	E(lchown),
+	E(fchownat),
+	E(fchown),
 	E(truncate),
+	E(ftruncate),
 	E(utimensat),
 	E(statfs),
+	E(fstatfs),
 	E(chdir),
 	E(fchdir),
 	E(getcwd),
 	E(getdents64),
+	E(fsync),
+	E(fdatasync),
+	E(sendfile),
 
 	E(poll),
 	E(ppoll),

@@ -12,6 +12,7 @@
 #include "lib/vfs/console.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "kernel/console.h"
 #include "kernel/time.h"
@@ -100,13 +101,15 @@ static unsigned out_poll(struct file *f, struct poll_watch *w)
 	return POLLOUT | POLLWRNORM;
 }
 
-static long in_read(struct file *f, void *buf, size_t n)
+/*
+ * Takes in_lock and waits until input is pending: 0 with the lock held, or
+ * -EAGAIN (nonblock) or -ERESTARTSYS (a signal) without it.
+ */
+static long wait_input(bool nonblock)
 {
-	long r;
-
 	mutex_lock(&cons.in_lock);
 	while (!poll_input()) {
-		if (f->flags & O_NONBLOCK) {
+		if (nonblock) {
 			mutex_unlock(&cons.in_lock);
 			return -EAGAIN;
 		}
@@ -115,16 +118,44 @@ static long in_read(struct file *f, void *buf, size_t n)
 			return -ERESTARTSYS;
 		}
 	}
+	return 0;
+}
+
+/* Drops the first n pending bytes (they were read). With in_lock. */
+static void consume(size_t n)
+{
+	for (size_t i = n; i < cons.npending; i++)
+		cons.pending[i - n] = cons.pending[i];
+	cons.npending -= n;
+}
+
+static long in_read(struct file *f, void *buf, size_t n)
+{
+	long r = wait_input(f->flags & O_NONBLOCK);
+
+	if (r < 0)
+		return r;
 	if (n > cons.npending)
 		n = cons.npending;
 	r = copy_to_app(buf, cons.pending, n) < 0 ? -EFAULT : (long)n;
-	if (r > 0) {
-		for (size_t i = n; i < cons.npending; i++)
-			cons.pending[i - n] = cons.pending[i];
-		cons.npending -= n;
-	}
+	if (r > 0)
+		consume(n);
 	mutex_unlock(&cons.in_lock);
 	return r;
+}
+
+long console_input_read(void *buf, size_t n, bool nonblock)
+{
+	long r = wait_input(nonblock);
+
+	if (r < 0)
+		return r;
+	if (n > cons.npending)
+		n = cons.npending;
+	memcpy(buf, cons.pending, n);
+	consume(n);
+	mutex_unlock(&cons.in_lock);
+	return (long)n;
 }
 
 static long in_ioctl(struct file *f, unsigned long cmd, unsigned long arg)

@@ -8,9 +8,9 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "lib/kc/include/stdlib.h" /* kmalloc(), by its path: the host test finds it too */
 #include "kernel/uaccess.h"
 #include "sched/sched.h"
 
@@ -19,7 +19,16 @@
 #define F_SETFD 2
 #define F_GETFL 3
 #define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
 #define F_DUPFD_CLOEXEC 1030
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
 #define FD_CLOEXEC 1
 #define O_SETFL_MASK (O_APPEND | O_NONBLOCK)
 
@@ -172,7 +181,8 @@ long sys_read(int fd, void *buf, size_t n)
 	if ((f->flags & O_ACCMODE) == O_WRONLY || !f->ops->read)
 		r = -EBADF;
 	else
-		r = n ? f->ops->read(f, buf, n) : 0;
+		/* A file with a position judges n == 0 itself: a directory's is EISDIR. */
+		r = n || f->ops->pread ? f->ops->read(f, buf, n) : 0;
 	fd_put(f);
 	return r;
 }
@@ -196,114 +206,159 @@ struct abi_iovec {
 	uint64_t base, len;
 };
 
-/*
- * readv and writev: one buffer after another, stopping at the first short
- * transfer; an error after some bytes moved gives the count instead.
- */
-static long vector(int fd, const void *iov, int iovcnt, bool write)
+/* One buffer of a vector: at the file's position, or at off (>= 0). */
+static long one(struct file *f, const struct abi_iovec *v, bool write, int64_t off)
+{
+	if (off >= 0)
+		return write ? f->ops->pwrite(f, (const void *)v->base, v->len, (uint64_t)off)
+			     : f->ops->pread(f, (void *)v->base, v->len, (uint64_t)off);
+	return write ? f->ops->write(f, (const void *)v->base, v->len)
+		     : f->ops->read(f, (void *)v->base, v->len);
+}
+
+/* Linux checks every length before it moves a byte: 0, -EFAULT or -EINVAL. */
+static long check_lengths(const void *iov, int iovcnt)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		struct abi_iovec v;
+
+		if (copy_from_app(&v, (const struct abi_iovec *)iov + i, sizeof(v)) < 0)
+			return -EFAULT;
+		total += v.len;
+		if ((int64_t)v.len < 0 || (int64_t)total < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The buffers one after another, stopping at the first short transfer. */
+static long each(struct file *f, const void *iov, int iovcnt, bool write, int64_t off)
 {
 	struct abi_iovec v[16];
-	struct file *f;
-	uint64_t total = 0;
 	long done = 0;
+
+	for (int i = 0; i < iovcnt; i += 16) {
+		int k = iovcnt - i < 16 ? iovcnt - i : 16;
+
+		if (copy_from_app(v, (const struct abi_iovec *)iov + i, k * sizeof(v[0])) < 0)
+			return done ? done : -EFAULT;
+		for (int j = 0; j < k; j++) {
+			long r;
+
+			if (!v[j].len)
+				continue;
+			r = one(f, &v[j], write, off < 0 ? off : off + done);
+			if (r < 0)
+				return done ? done : r;
+			done += r;
+			if ((uint64_t)r < v[j].len)
+				return done;
+		}
+	}
+	return done;
+}
+
+/*
+ * readv and writev (off < 0), preadv and pwritev (at off): one buffer
+ * after another, stopping at the first short transfer; an error after
+ * some bytes moved gives the count instead.
+ */
+static long vector(int fd, const void *iov, int iovcnt, bool write, int64_t off)
+{
+	struct file *f;
+	long r;
 
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
 	f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	if ((f->flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY) ||
-	    (write ? !f->ops->write : !f->ops->read)) {
-		fd_put(f);
-		return -EBADF;
-	}
-	if (write ? f->ops->writev : f->ops->readv) {
-		long r = write ? f->ops->writev(f, iov, iovcnt) : f->ops->readv(f, iov, iovcnt);
-
-		fd_put(f);
-		return r;
-	}
-	/* Linux checks every length before it moves a byte. */
-	for (int i = 0; i < iovcnt; i++) {
-		struct abi_iovec one;
-
-		if (copy_from_app(&one, (const struct abi_iovec *)iov + i, sizeof(one)) < 0) {
-			fd_put(f);
-			return -EFAULT;
-		}
-		total += one.len;
-		if ((int64_t)one.len < 0 || (int64_t)total < 0) {
-			fd_put(f);
-			return -EINVAL;
-		}
-	}
-	for (int i = 0; i < iovcnt; i += 16) {
-		int k = iovcnt - i < 16 ? iovcnt - i : 16;
-
-		if (copy_from_app(v, (const struct abi_iovec *)iov + i, k * sizeof(v[0])) < 0) {
-			done = done ? done : -EFAULT;
-			break;
-		}
-		for (int j = 0; j < k; j++) {
-			long r;
-
-			if (!v[j].len)
-				continue;
-			r = write ? f->ops->write(f, (const void *)v[j].base, v[j].len)
-				  : f->ops->read(f, (void *)v[j].base, v[j].len);
-			if (r < 0) {
-				fd_put(f);
-				return done ? done : r;
-			}
-			done += r;
-			if ((uint64_t)r < v[j].len) {
-				fd_put(f);
-				return done;
-			}
-		}
-	}
+	if (f->flags & O_PATH || (f->flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY) ||
+	    (write ? !f->ops->write : !f->ops->read))
+		r = -EBADF;
+	else if (off >= 0 && (write ? !f->ops->pwrite : !f->ops->pread))
+		r = -ESPIPE;
+	else if (off < 0 && (write ? f->ops->writev != NULL : f->ops->readv != NULL))
+		r = write ? f->ops->writev(f, iov, iovcnt) : f->ops->readv(f, iov, iovcnt);
+	else if (!(r = check_lengths(iov, iovcnt)))
+		r = each(f, iov, iovcnt, write, off);
 	fd_put(f);
-	return done;
+	return r;
 }
 
 long sys_readv(int fd, const void *iov, int iovcnt)
 {
-	return vector(fd, iov, iovcnt, false);
+	return vector(fd, iov, iovcnt, false, -1);
 }
 
 long sys_writev(int fd, const void *iov, int iovcnt)
 {
-	return vector(fd, iov, iovcnt, true);
+	return vector(fd, iov, iovcnt, true, -1);
 }
 
-/* No file so far has a position: the console's are pipes. Linux checks in this order. */
-static long unseekable(int fd, int64_t off)
+long sys_preadv(int fd, const void *iov, int iovcnt, int64_t off)
 {
+	return off < 0 ? -EINVAL : vector(fd, iov, iovcnt, false, off);
+}
+
+long sys_pwritev(int fd, const void *iov, int iovcnt, int64_t off)
+{
+	return off < 0 ? -EINVAL : vector(fd, iov, iovcnt, true, off);
+}
+
+/* pread64 and pwrite64: a transfer at off that leaves the file position alone. */
+static long positioned(int fd, void *buf, size_t n, int64_t off, bool write)
+{
+	struct file *f;
+	long r;
+
 	if (off < 0)
 		return -EINVAL;
-	return fd_is_open(fd) ? -ESPIPE : -EBADF;
+	f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	if (f->flags & O_PATH || (f->flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY))
+		r = -EBADF;
+	else if (write ? !f->ops->pwrite : !f->ops->pread)
+		r = -ESPIPE;
+	else if (!n)
+		r = 0;
+	else
+		r = write ? f->ops->pwrite(f, buf, n, (uint64_t)off)
+			  : f->ops->pread(f, buf, n, (uint64_t)off);
+	fd_put(f);
+	return r;
 }
 
 long sys_pread64(int fd, void *buf, size_t n, int64_t off)
 {
-	(void)buf, (void)n;
-	return unseekable(fd, off);
+	return positioned(fd, buf, n, off, false);
 }
 
 long sys_pwrite64(int fd, const void *buf, size_t n, int64_t off)
 {
-	(void)buf, (void)n;
-	return unseekable(fd, off);
+	return positioned(fd, (void *)buf, n, off, true);
 }
 
 #define SEEK_MAX 4 /* SEEK_SET, CUR, END, DATA, HOLE */
 
 long sys_lseek(int fd, int64_t off, int whence)
 {
-	(void)off;
-	if (!fd_is_open(fd))
+	struct file *f = fd_get(fd);
+	long r;
+
+	if (!f)
 		return -EBADF;
-	return (unsigned)whence > SEEK_MAX ? -EINVAL : -ESPIPE;
+	if (f->flags & O_PATH)
+		r = -EBADF;
+	else if ((unsigned)whence > SEEK_MAX)
+		r = -EINVAL;
+	else
+		r = f->ops->llseek ? f->ops->llseek(f, off, whence) : -ESPIPE;
+	fd_put(f);
+	return r;
 }
 
 long sys_close(int fd)
@@ -386,6 +441,40 @@ static int cloexec(int fd, int set_to)
 	return was;
 }
 
+/* struct flock as x86_64 Linux has it. */
+struct abi_flock {
+	int16_t l_type, l_whence;
+	int64_t l_start, l_len;
+	int32_t l_pid;
+	int32_t pad;
+};
+
+/*
+ * Record locks: one process holds them all, so every lock is granted and
+ * F_GETLK finds none in the way (F_UNLCK). Linux's checks come first.
+ */
+static long record_lock(struct file *f, int cmd, void *arg)
+{
+	struct abi_flock fl;
+	bool ofd = cmd >= F_OFD_GETLK;
+
+	if (copy_from_app(&fl, arg, sizeof(fl)) < 0)
+		return -EFAULT;
+	if ((fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK) ||
+	    (unsigned)fl.l_whence > 2 || (ofd && fl.l_pid))
+		return -EINVAL;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		if (fl.l_type == F_UNLCK)
+			return -EINVAL;
+		fl.l_type = F_UNLCK;
+		return copy_to_app(arg, &fl, sizeof(fl)) < 0 ? -EFAULT : 0;
+	}
+	if ((fl.l_type == F_RDLCK && (f->flags & O_ACCMODE) == O_WRONLY) ||
+	    (fl.l_type == F_WRLCK && (f->flags & O_ACCMODE) == O_RDONLY))
+		return -EBADF;
+	return 0;
+}
+
 long sys_fcntl(int fd, int cmd, unsigned long arg)
 {
 	struct file *f;
@@ -414,6 +503,14 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	case F_SETFL:
 		f->flags = (f->flags & ~O_SETFL_MASK) | ((unsigned)arg & O_SETFL_MASK);
 		r = 0;
+		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		r = f->flags & O_PATH ? -EBADF : record_lock(f, cmd, (void *)arg);
 		break;
 	default:
 		r = -EINVAL;
@@ -448,22 +545,26 @@ long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	return r;
 }
 
-long fd_stat(int fd, void *st)
+long fd_stat_kernel(int fd, struct abi_stat *st)
 {
 	struct file *f = fd_get(fd);
-	struct abi_stat s = { 0 };
-	long r;
+	long r = 0;
 
 	if (!f)
 		return -EBADF;
-	if (f->ops->stat)
-		f->ops->stat(f, &s);
-	r = copy_to_app(st, &s, sizeof(s));
+	*st = (struct abi_stat){ 0 };
+	if (f->ops->fstat)
+		r = f->ops->fstat(f, st);
+	else if (f->ops->stat)
+		f->ops->stat(f, st);
 	fd_put(f);
 	return r;
 }
 
 long sys_fstat(int fd, void *st)
 {
-	return fd_stat(fd, st);
+	struct abi_stat s;
+	long r = fd_stat_kernel(fd, &s);
+
+	return r < 0 ? r : copy_to_app(st, &s, sizeof(s));
 }

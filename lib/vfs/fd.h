@@ -1,8 +1,9 @@
 /*
  * Open files and the file descriptor table (docs/abi.md). A struct file
  * is what an fd names; dup() shares one, close() drops a reference. The
- * system calls on fds live here and call the file's operations; until the
- * VFS arrives the only files are the console's (lib/vfs/console.c).
+ * system calls on fds live here and call the file's operations: the
+ * console's (lib/vfs/console.c), pipes, sockets, eventfds, epolls and the
+ * files the VFS opens by path (lib/vfs/vfile.c).
  */
 #ifndef LIB_VFS_FD_H
 #define LIB_VFS_FD_H
@@ -18,6 +19,7 @@
 #define O_APPEND 02000
 #define O_NONBLOCK 04000
 #define O_CLOEXEC 02000000
+#define O_PATH 010000000 /* an fd that only names a place (lib/vfs/vfile.c) */
 
 /* struct stat as x86_64 Linux has it (144 bytes). */
 struct abi_stat {
@@ -56,12 +58,22 @@ struct file_ops {
 	 */
 	long (*readv)(struct file *f, const void *iov, int iovcnt);
 	long (*writev)(struct file *f, const void *iov, int iovcnt);
+	/*
+	 * Optional, for files with a position (the VFS's): reads and writes at
+	 * off, leaving the position alone, and lseek (whence already checked to
+	 * be one Linux knows). Without them pread, pwrite and lseek are ESPIPE.
+	 */
+	long (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
+	long (*pwrite)(struct file *f, const void *buf, size_t n, uint64_t off);
+	long (*llseek)(struct file *f, int64_t off, int whence);
+	/* Optional: fstat that can fail (a file system's getattr); preferred to stat. */
+	int (*fstat)(struct file *f, struct abi_stat *st);
 	void (*release)(struct file *f); /* the last reference is gone */
 };
 
 struct file {
 	const struct file_ops *ops;
-	unsigned flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK */
+	unsigned flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK; the VFS's keep the rest F_GETFL shows */
 	int refs;
 	void *priv;
 };
@@ -96,6 +108,9 @@ long sys_write(int fd, const void *buf, size_t n);
 long sys_readv(int fd, const void *iov, int iovcnt);
 long sys_writev(int fd, const void *iov, int iovcnt);
 long sys_pread64(int fd, void *buf, size_t n, int64_t off);
+/* The offset is one register on x86_64 (pos_l; pos_h is unused). */
+long sys_preadv(int fd, const void *iov, int iovcnt, int64_t off);
+long sys_pwritev(int fd, const void *iov, int iovcnt, int64_t off);
 long sys_pwrite64(int fd, const void *buf, size_t n, int64_t off);
 long sys_lseek(int fd, int64_t off, int whence);
 long sys_close(int fd);
@@ -106,7 +121,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg);
 long sys_ioctl(int fd, unsigned long cmd, unsigned long arg);
 long sys_fstat(int fd, void *st);
 
-/* For the path calls: fstat() of dirfd when the path is "" with AT_EMPTY_PATH. */
-long fd_stat(int fd, void *st);
+/* fstat() into kernel memory: for the path calls' AT_EMPTY_PATH and statx. 0, -EBADF... */
+long fd_stat_kernel(int fd, struct abi_stat *st);
 
 #endif

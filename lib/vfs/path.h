@@ -1,7 +1,8 @@
 /*
- * The system calls that name files by path (docs/abi.md). There is no
- * file system yet (it arrives with 9p): every path is "not there", after
- * the same argument checks Linux makes first, and the directory is "/".
+ * The VFS's system calls (docs/vfs.md, docs/abi.md): those that name files
+ * by path (path.c, names.c, attr.c) and those on open VFS files beyond
+ * read and write (attr.c, vfs_sys.c; read, write, lseek and the fd table
+ * are lib/vfs/fd.h's).
  */
 #ifndef LIB_VFS_PATH_H
 #define LIB_VFS_PATH_H
@@ -30,16 +31,27 @@ long sys_rename(const char *from, const char *to);
 long sys_renameat(int fromfd, const char *from, int tofd, const char *to);
 long sys_renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned flags);
 long sys_link(const char *from, const char *to);
+long sys_linkat(int fromfd, const char *from, int tofd, const char *to, int flags);
 long sys_symlink(const char *target, const char *path);
+long sys_symlinkat(const char *target, int dirfd, const char *path);
 long sys_chmod(const char *path, uint32_t mode);
 long sys_fchmodat(int dirfd, const char *path, uint32_t mode);
+long sys_fchmod(int fd, uint32_t mode);
 long sys_chown(const char *path, uint32_t uid, uint32_t gid);
+long sys_lchown(const char *path, uint32_t uid, uint32_t gid);
+long sys_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags);
+long sys_fchown(int fd, uint32_t uid, uint32_t gid);
 long sys_truncate(const char *path, int64_t len);
+long sys_ftruncate(int fd, int64_t len);
 long sys_utimensat(int dirfd, const char *path, const void *times, int flags);
 long sys_statfs(const char *path, void *buf);
+long sys_fstatfs(int fd, void *buf);
 long sys_chdir(const char *path);
 long sys_fchdir(int fd);
 long sys_getcwd(char *buf, size_t size);
 long sys_getdents64(int fd, void *dirp, size_t count);
+long sys_fsync(int fd);
+long sys_fdatasync(int fd);
+long sys_sendfile(int out_fd, int in_fd, int64_t *offset, size_t count);
 
 #endif

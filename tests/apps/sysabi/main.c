@@ -856,6 +856,95 @@ static void test_files(void)
 	result("access(\"/no/such/file\", 0x100)", syscall(SYS_access, "/no/such/file", 0x100));
 }
 
+/*
+ * A scratch directory under /tmp (ramfs in the guest, the host's /tmp
+ * natively), named after the pid so that runs never meet; the lines name
+ * it DIR. Each case is a raw system call on it or in it.
+ */
+static char dir[64], file[80], link_[80], sub[80], inner[80];
+
+static void test_file_io(int fd)
+{
+	char buf[16];
+
+	result("write(DIR/f, 5)", syscall(SYS_write, fd, "hello", 5L));
+	result("lseek(DIR/f, 0, SEEK_CUR)", syscall(SYS_lseek, fd, 0L, (long)SEEK_CUR));
+	result("lseek(DIR/f, -10, SEEK_END)", syscall(SYS_lseek, fd, -10L, (long)SEEK_END));
+	result("lseek(DIR/f, 5, SEEK_DATA)", syscall(SYS_lseek, fd, 5L, (long)SEEK_DATA));
+	result("lseek(DIR/f, 1, SEEK_HOLE)", syscall(SYS_lseek, fd, 1L, (long)SEEK_HOLE));
+	result("pread64(DIR/f, 16, 1)", syscall(SYS_pread64, fd, buf, sizeof(buf), 1L));
+	result("pread64(DIR/f, 16, -1)", syscall(SYS_pread64, fd, buf, sizeof(buf), -1L));
+	result("pwrite64(DIR/f, 1, 9)", syscall(SYS_pwrite64, fd, "!", 1L, 9L));
+	result("ftruncate(DIR/f, -1)", syscall(SYS_ftruncate, fd, -1L));
+	result("ftruncate(DIR/f, 3)", syscall(SYS_ftruncate, fd, 3L));
+	result("fstat(DIR/f)", syscall(SYS_fstat, fd, &(struct stat){ 0 }));
+	result("fsync(DIR/f)", syscall(SYS_fsync, fd));
+	result("fdatasync(DIR/f)", syscall(SYS_fdatasync, fd));
+	result("fcntl(DIR/f, F_GETFL) & O_ACCMODE", syscall(SYS_fcntl, fd, F_GETFL) & O_ACCMODE);
+	result("getdents64(DIR/f)", syscall(SYS_getdents64, fd, buf, sizeof(buf)));
+	result("fchdir(DIR/f)", syscall(SYS_fchdir, fd));
+}
+
+static void test_dir_errors(void)
+{
+	char buf[16];
+	long fd;
+
+	result("mkdir(DIR) again", syscall(SYS_mkdir, dir, 0755));
+	result("open(DIR, O_WRONLY)", syscall(SYS_open, dir, O_WRONLY));
+	result("open(DIR/f, O_DIRECTORY)", syscall(SYS_open, file, O_RDONLY | O_DIRECTORY));
+	result("stat(DIR/f/x)", syscall(SYS_stat, sub, &(struct stat){ 0 }));
+	result("symlink(loop, DIR/loop)", syscall(SYS_symlink, "loop", link_));
+	result("stat(DIR/loop)", syscall(SYS_stat, link_, &(struct stat){ 0 }));
+	result("open(DIR/loop, O_NOFOLLOW)", syscall(SYS_open, link_, O_RDONLY | O_NOFOLLOW));
+	result("readlink(DIR/loop)", syscall(SYS_readlink, link_, buf, sizeof(buf)));
+	result("readlink(DIR/f)", syscall(SYS_readlink, file, buf, sizeof(buf)));
+	result("rmdir(DIR) not empty", syscall(SYS_rmdir, dir));
+	result("rmdir(DIR/f)", syscall(SYS_rmdir, file));
+	result("unlink(DIR)", syscall(SYS_unlink, dir));
+	result("rename(DIR, DIR/f/x)", syscall(SYS_rename, dir, sub));
+	result("rename(DIR, DIR/d)", syscall(SYS_rename, dir, inner));
+	fd = syscall(SYS_open, dir, O_RDONLY | O_DIRECTORY);
+	outcome("open(DIR, O_DIRECTORY)", fd, "ok");
+	result("getdents64(DIR, 1 byte)", syscall(SYS_getdents64, fd, buf, 1L));
+	result("getdents64(DIR, NULL)", syscall(SYS_getdents64, fd, NULL, 4096L));
+	result("read(DIR)", syscall(SYS_read, fd, buf, sizeof(buf)));
+	syscall(SYS_close, fd);
+	result("unlink(DIR/loop)", syscall(SYS_unlink, link_));
+	result("unlink(DIR/f)", syscall(SYS_unlink, file));
+	result("rmdir(DIR)", syscall(SYS_rmdir, dir));
+}
+
+static void test_paths(void)
+{
+	long fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/sysabi-%ld", (long)getpid());
+	snprintf(file, sizeof(file), "%s/f", dir);
+	snprintf(link_, sizeof(link_), "%s/loop", dir);
+	snprintf(sub, sizeof(sub), "%s/f/x", dir);
+	snprintf(inner, sizeof(inner), "%s/d", dir);
+	result("mkdir(DIR)", syscall(SYS_mkdir, dir, 0755));
+	fd = syscall(SYS_open, file, O_RDWR | O_CREAT | O_EXCL, 0644);
+	outcome("open(DIR/f, O_CREAT | O_EXCL)", fd, "ok");
+	result("open(DIR/f, O_CREAT | O_EXCL) again",
+	       syscall(SYS_open, file, O_RDWR | O_CREAT | O_EXCL, 0644));
+	if (fd >= 0) {
+		test_file_io((int)fd);
+		syscall(SYS_close, fd);
+	}
+	test_dir_errors();
+	/* stdout is a pipe: no position, nothing to sync, no directory. */
+	result("fsync(1)", syscall(SYS_fsync, 1));
+	result("ftruncate(1, 0)", syscall(SYS_ftruncate, 1, 0L));
+	result("getdents64(1)", syscall(SYS_getdents64, 1, dir, 16L));
+	result("fchdir(1)", syscall(SYS_fchdir, 1));
+	fd = syscall(SYS_open, "/dev/null", O_WRONLY);
+	outcome("open(/dev/null)", fd, "ok");
+	result("write(/dev/null, 5)", syscall(SYS_write, fd, "hello", 5L));
+	syscall(SYS_close, fd);
+}
+
 static void test_unknown(void)
 {
 	result("syscall(9999)", syscall(9999));
@@ -891,6 +980,7 @@ int main(void)
 	test_thread();
 	test_process();
 	test_files();
+	test_paths();
 	test_unknown();
 	test_set_tid_address();
 	printf("sysabi: done\n");
