@@ -99,16 +99,25 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=4096 
 NASMFLAGS := -f elf64 -g -F dwarf
 
 # Subsystems that only some images carry (CERES_NEEDS): net (PCI, virtio,
-# virtio-net and the network stack) and events (poll, select, epoll, pipes,
-# eventfds). An application's app.mk may name them; otherwise they follow
-# from what it links of musl (build/APP/needs.mk): socket() brings net, and
-# any of musl's readiness or pipe functions brings events. A kernel test
-# names its needs in its app.mk. The system-call table and kernel/main.c
-# reach these subsystems through weak references (lib/abi/syscall.c).
-NET_SRCS := drivers/pci.c $(wildcard drivers/virtio/*.c drivers/net/*.c lib/net/*.c)
+# virtio-net and the network stack), events (poll, select, epoll, pipes,
+# eventfds) and fs (PCI, virtio, virtio-9p, the 9P2000.L client and the
+# VFS's 9pfs; the VFS itself, ramfs and /dev are in every image). An
+# application's app.mk may name them; otherwise they follow from what it
+# links of musl (build/APP/needs.mk): socket() brings net, any of musl's
+# readiness or pipe functions brings events, and any function that names a
+# file by path brings fs. A kernel test names its needs in its app.mk. The
+# system-call table and kernel/main.c reach these subsystems through weak
+# references (lib/abi/syscall.c).
+VIRTIO_SRCS := drivers/pci.c $(addprefix drivers/virtio/,virtio.c virtio_ring.c virtio_pci.c \
+	virtio_pci_legacy.c virtio_pci_modern.c)
+NET_SRCS := $(VIRTIO_SRCS) drivers/virtio/virtio_net.c $(wildcard drivers/net/*.c lib/net/*.c)
 EVENTS_SRCS := $(wildcard $(addprefix lib/vfs/,poll.c epoll.c eventfd.c pipe.c))
+FS_SRCS := $(VIRTIO_SRCS) $(wildcard drivers/virtio/virtio_9p.c lib/9p/*.c lib/vfs/fs_9p.c)
 NET_SYMS := socket
 EVENTS_SYMS := poll ppoll select pselect epoll_create epoll_create1 eventfd pipe pipe2
+FS_SYMS := open openat creat fopen freopen opendir stat lstat fstatat access faccessat mkdir \
+	mkdirat unlink unlinkat rmdir rename renameat truncate chdir readlink readlinkat symlink \
+	link statfs statvfs realpath chmod utimensat utime utimes
 # Goals that build no image do not derive the needs (which links the application).
 IMAGE_GOALS := $(filter-out linux test bench unit format check-format deps clean musl, \
 	$(or $(MAKECMDGOALS),all))
@@ -120,10 +129,11 @@ endif
 CERES_NEEDS := $(sort $(CERES_NEEDS))
 
 KERNEL_DIRS := arch/x86_64 kernel sched drivers drivers/net drivers/virtio lib/kc lib/abi \
-	lib/vfs lib/net
-KERNEL_SRCS := $(filter-out $(NET_SRCS) $(EVENTS_SRCS), \
+	lib/vfs lib/net lib/9p
+KERNEL_SRCS := $(filter-out $(NET_SRCS) $(EVENTS_SRCS) $(FS_SRCS), \
 		$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))) \
-	$(if $(filter net,$(CERES_NEEDS)),$(NET_SRCS)) \
+	$(sort $(if $(filter net,$(CERES_NEEDS)),$(NET_SRCS)) \
+		$(if $(filter fs,$(CERES_NEEDS)),$(FS_SRCS))) \
 	$(if $(filter events,$(CERES_NEEDS)),$(EVENTS_SRCS))
 ASM_SRCS := $(wildcard boot/*.asm arch/x86_64/*.asm)
 APP_SRCS := $(wildcard $(APP_DIR)/*.c)
@@ -165,6 +175,7 @@ $(BUILD)/needs.mk: $(BUILD)/$(APP).linux
 	syms=$$($(NM) --defined-only $< | awk '{print $$3}'); \
 	for s in $(NET_SYMS); do echo "$$syms" | grep -qx "$$s" && { printf ' net'; break; }; done; \
 	for s in $(EVENTS_SYMS); do echo "$$syms" | grep -qx "$$s" && { printf ' events'; break; }; done; \
+	for s in $(FS_SYMS); do echo "$$syms" | grep -qx "$$s" && { printf ' fs'; break; }; done; \
 	echo; } > $@.tmp && mv $@.tmp $@
 
 # The kernel as one object that exports only its entry points

@@ -37,7 +37,18 @@ usage: $prog [options] [app]          (app defaults to hello)
                          interfaces (QEMU's default), modern only
                          (disable-legacy=on) or legacy only (disable-modern=on)
   --nic-opts OPTS        more virtio-net-pci properties, e.g. mq=on,csum=off
-  --fs DIR               share DIR with the guest over virtio-9p (tag rootfs)
+  --fs DIR               share DIR with the guest over virtio-9p: -fsdev local
+                         and a virtio-9p-pci device (Ceres mounts it as /)
+  --fs-tag TAG           the 9p mount tag (default rootfs)
+  --fs-model none|mapped-xattr|passthrough  the -fsdev security model
+                         (default none). passthrough keeps the guest's
+                         owners and modes on the host files: it needs root
+  --fs-transport default|modern|legacy  the virtio-9p PCI device: both
+                         interfaces (QEMU's default), modern only
+                         (disable-legacy=on) or legacy only (disable-modern=on)
+  --virtfs               attach --fs DIR through QEMU's -virtfs shorthand
+                         instead (same tag and model; it cannot choose the
+                         transport)
   --serial FILE          write the serial console to FILE, not this terminal
   --timeout SECONDS      stop the guest after this long (status 124)
   --no-exit-device       leave out isa-debug-exit, as libvirt does; the
@@ -59,7 +70,7 @@ die() {
 
 accel=auto cpu="" machine=pc smp=1 mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
 timeout_s="" exit_device=1 pidfile="" build=1 dry=0 app=hello image_override="" initrd=""
-fwds=() nic_transport=default nic_opts=""
+fwds=() nic_transport=default nic_opts="" fs_tag=rootfs fs_model=none fs_transport=default virtfs=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--accel) accel=${2:?--accel needs a value}; shift ;;
@@ -76,6 +87,10 @@ while [ $# -gt 0 ]; do
 	--nic-transport) nic_transport=${2:?--nic-transport needs default, modern or legacy}; shift ;;
 	--nic-opts) nic_opts=${2?--nic-opts needs properties}; shift ;;
 	--fs) fs=${2:?--fs needs a directory}; shift ;;
+	--fs-tag) fs_tag=${2:?--fs-tag needs a tag}; shift ;;
+	--fs-model) fs_model=${2:?--fs-model needs none, mapped-xattr or passthrough}; shift ;;
+	--fs-transport) fs_transport=${2:?--fs-transport needs default, modern or legacy}; shift ;;
+	--virtfs) virtfs=1 ;;
 	--serial) serial=${2:?--serial needs a file}; shift ;;
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift ;;
 	--no-exit-device) exit_device=0 ;;
@@ -206,10 +221,30 @@ tap | tap:*)
 	qemu+=(-netdev "tap,id=net0,ifname=$tap_if,script=no,downscript=no" -device "$nic") ;;
 *) die "--net takes none, user or tap[:IFNAME], not '$net'" ;;
 esac
+# The host directory over virtio-9p, as -fsdev and -device or as -virtfs.
+case $fs_model in
+none | mapped-xattr) ;;
+passthrough) [ -z "$fs" ] || [ "$(id -u)" = 0 ] || [ "$dry" = 1 ] ||
+	die "--fs-model passthrough: QEMU must run as root to give the host files the guest's owners; $(id -un) is not root (use none or mapped-xattr)" ;;
+*) die "--fs-model takes none, mapped-xattr or passthrough, not '$fs_model'" ;;
+esac
+case $fs_tag in '' | *[!A-Za-z0-9_.-]*) die "--fs-tag: '$fs_tag' is not a mount tag (letters, digits, _ . -)" ;; esac
+p9dev=virtio-9p-pci,fsdev=fs0,mount_tag=$fs_tag
+case $fs_transport in
+default) ;;
+modern) p9dev+=,disable-legacy=on ;;
+legacy) p9dev+=,disable-modern=on ;;
+*) die "--fs-transport takes default, modern or legacy, not '$fs_transport'" ;;
+esac
 if [ -n "$fs" ]; then
 	[ -d "$fs" ] || die "--fs: '$fs' is not a directory"
-	qemu+=(-fsdev "local,id=fs0,path=$fs,security_model=none"
-		-device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs)
+	case $fs in *,*) die "--fs: QEMU cannot take a path with a comma: '$fs'" ;; esac
+	if [ "$virtfs" = 1 ]; then
+		[ "$fs_transport" = default ] || die "--virtfs cannot choose the transport: use --fs-transport without --virtfs"
+		qemu+=(-virtfs "local,id=fs0,path=$fs,security_model=$fs_model,mount_tag=$fs_tag")
+	else
+		qemu+=(-fsdev "local,id=fs0,path=$fs,security_model=$fs_model" -device "$p9dev")
+	fi
 fi
 
 # The host's side of --net tap: 172.44.0.1/24 on the tap, in this network

@@ -22,6 +22,7 @@
 #include "drivers/pci.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
+#include "drivers/virtio/virtio_9p.h"
 #include "drivers/virtio/virtio_net.h"
 #include "kernel/bootinfo.h"
 #include "kernel/errname.h"
@@ -46,6 +47,7 @@
 #pragma weak pci_init
 #pragma weak virtio_net_init
 #pragma weak net_init
+#pragma weak virtio_9p_init
 
 /* Packet buffers for every device and socket: 2 MiB is 1000 frames in flight. */
 #define NET_POOL_BYTES (2u << 20)
@@ -169,6 +171,8 @@ static void *app_main(void *arg)
 		step("virtio-net", virtio_net_init());
 		step("net", net_init());
 	}
+	if (virtio_9p_init)
+		step("virtio-9p", virtio_9p_init());
 	/* The root and /dev: the 9p device's tree, or a RAM one. */
 	step("vfs", vfs_init());
 	sched_timer_start(&boot.rtc_follow, time_follow_first(), follow_rtc);

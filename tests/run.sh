@@ -52,6 +52,7 @@ run build deadlock APP=deadlock
 run build udpecho APP=udpecho
 run build udpecho-linux APP=udpecho linux
 run build netdev APP=netdev
+run build p9dev APP=p9dev
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then
