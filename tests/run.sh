@@ -52,6 +52,8 @@ run build deadlock APP=deadlock
 run build udpecho APP=udpecho
 run build udpecho-linux APP=udpecho linux
 run build netdev APP=netdev
+run build fstest APP=fstest
+run build fstest-linux APP=fstest linux
 run build p9dev APP=p9dev
 
 echo "== format"
