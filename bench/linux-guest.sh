@@ -5,7 +5,10 @@
 # bench-malloc once more with glibc's malloc, the allocator to beat. Its
 # /init runs every benchmark with the given repetitions, prints their
 # RESULT lines on the console, and powers off. A second initramfs,
-# boot.cpio.gz, only powers off: the boot benchmark's baseline.
+# boot.cpio.gz, only powers off: the boot benchmark's baseline. net.cpio.gz
+# runs udpecho on virtio-net (bench/net.sh); fs.cpio.gz mounts the 9p
+# device over v9fs at /mnt and runs the command after "--" on the kernel
+# command line (bench/fs.sh: fsbench; tests/integration/fs.sh: fstest).
 # Usage: bench/linux-guest.sh OUTDIR REPS BENCH...
 set -eu
 out=$1
@@ -28,18 +31,20 @@ kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-im
 fetch "$kpkg"
 fetch busybox-static
 
-# virtio-net and what it needs, all modules in Debian's kernel, in load order.
-netmods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover
-	net_failover virtio_net)
-if [ ! -f "$out/vmlinuz" ] || [ ! -f "$out/netmods/virtio_net.ko" ]; then
-	rm -rf "$out/kernel" "$out/netmods"
+# virtio-net and what it needs, all modules in Debian's kernel, in load
+# order; then 9p over virtio (v9fs), which needs the same virtio modules.
+virtiomods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci)
+netmods=("${virtiomods[@]}" failover net_failover virtio_net)
+fsmods=("${virtiomods[@]}" netfs fscache 9pnet 9pnet_virtio 9p)
+if [ ! -f "$out/vmlinuz" ] || [ ! -f "$out/modules/virtio_net.ko" ] || [ ! -f "$out/modules/9p.ko" ]; then
+	rm -rf "$out/kernel" "$out/modules" "$out/netmods"
 	dpkg-deb -x "$debs/${kpkg}"_*.deb "$out/kernel"
 	cp "$out"/kernel/boot/vmlinuz-* "$out/vmlinuz"
-	mkdir -p "$out/netmods"
-	for m in "${netmods[@]}"; do
+	mkdir -p "$out/modules"
+	for m in "${netmods[@]}" "${fsmods[@]:${#virtiomods[@]}}"; do
 		f=$(find "$out/kernel/lib/modules" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
 		[ -n "$f" ] || { echo "linux-guest: $kpkg has no module $m" >&2; exit 1; }
-		case $f in *.xz) xz -dc "$f" >"$out/netmods/$m.ko" ;; *) cp "$f" "$out/netmods/$m.ko" ;; esac
+		case $f in *.xz) xz -dc "$f" >"$out/modules/$m.ko" ;; *) cp "$f" "$out/modules/$m.ko" ;; esac
 	done
 	rm -rf "$out/kernel"
 fi
@@ -83,7 +88,7 @@ net=$out/netroot
 rm -rf "$net"
 mkdir -p "$net"/{bin,proc,sys,dev,lib/modules}
 cp "$root/bin/busybox" "$net/bin/busybox"
-cp "$out"/netmods/*.ko "$net/lib/modules/"
+for m in "${netmods[@]}"; do cp "$out/modules/$m.ko" "$net/lib/modules/"; done
 make -s -C "$here" APP=udpecho linux >/dev/null
 cp "$here/build/udpecho/udpecho.linux" "$net/bin/udpecho"
 {
@@ -111,3 +116,44 @@ cp "$here/build/udpecho/udpecho.linux" "$net/bin/udpecho"
 } >"$net/init"
 chmod +x "$net/init"
 (cd "$net" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/net.cpio.gz"
+
+# The 9p guest: the host directory (tag guest.fstag=, default rootfs) over
+# v9fs at /mnt with the msize guest.msize= (default 524288), Ceres's, then
+# the command after "--", whose status it prints.
+fs=$out/fsroot
+rm -rf "$fs"
+mkdir -p "$fs"/{bin,proc,sys,dev,mnt,tmp,lib/modules}
+cp "$root/bin/busybox" "$fs/bin/busybox"
+for m in "${fsmods[@]}"; do cp "$out/modules/$m.ko" "$fs/lib/modules/"; done
+for b in fsbench fstest; do
+	make -s -C "$here" APP=$b linux >/dev/null
+	cp "$here/build/$b/$b.linux" "$fs/bin/$b"
+done
+{
+	echo '#!/bin/busybox sh'
+	echo 'export PATH=/bin'
+	echo '/bin/busybox --install -s /bin'
+	echo 'mount -t proc proc /proc'
+	echo 'mount -t sysfs sys /sys'
+	echo 'mount -t devtmpfs dev /dev'
+	echo "for m in ${fsmods[*]}; do"
+	echo '	insmod /lib/modules/$m.ko || echo "init: insmod $m failed"'
+	echo 'done'
+	echo 'tag=rootfs msize=524288'
+	echo 'for w in $(cat /proc/cmdline); do'
+	echo '	case $w in guest.fstag=*) tag=${w#guest.fstag=} ;; guest.msize=*) msize=${w#guest.msize=} ;; esac'
+	echo 'done'
+	echo 'if mount -t 9p -o trans=virtio,version=9p2000.L,msize=$msize $tag /mnt; then'
+	echo '	echo "init: mounted $tag at /mnt, $(grep " /mnt " /proc/mounts)"'
+	echo '	cd /mnt'
+	echo '	"$@"'
+	echo '	echo "FS-EXIT $?"'
+	echo '	cd /'
+	echo '	umount /mnt'
+	echo 'else'
+	echo '	echo "init: mounting $tag failed"'
+	echo 'fi'
+	echo 'poweroff -f'
+} >"$fs/init"
+chmod +x "$fs/init"
+(cd "$fs" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/fs.cpio.gz"

@@ -5,8 +5,9 @@
 # RESULT lines, one per repetition, and each repetition is a boot of its
 # own, Ceres's and the guest's in turn; the report gives medians and the ratio
 # Linux guest / Ceres for times, Ceres / Linux guest for rates (metrics named
-# *_pps): above 1, Ceres is faster. bench/net.sh adds the network: ping and
-# UDP echo over a tap in a network namespace of its own.
+# *_pps, *_mibps, *_per_s): above 1, Ceres is faster. bench/net.sh adds the
+# network: ping and UDP echo over a tap in a network namespace of its own;
+# bench/fs.sh the file system: fsbench over 9p from a host directory.
 # Output: build/bench/results.md, results.tsv and results.svg.
 # Environment: BENCH_REPS (default 5), BENCH_MEM (MiB, default 256).
 set -u
@@ -23,7 +24,8 @@ results=$out/raw.tsv
 # Targets from the issues: the Linux guest's time over Ceres' must reach these.
 declare -A target=([yield_roundtrip_ns]=12.6 [create_join_us]=14.9 [mutex_contended_ns]=1.49
 	[syscall_getppid_ns]=5 [malloc_free_ns]=1 [mutex_ns]=10
-	[udp_echo_pps]=1.5 [ping_rtt_median_us]=1)
+	[udp_echo_pps]=1.5 [ping_rtt_median_us]=1
+	[fs_seq_write_mibps]=1 [fs_seq_read_mibps]=1 [fs_create_per_s]=1)
 
 collect() { # SYSTEM LOG: append "system metric value" rows
 	awk -v sys="$1" '$1 == "RESULT" { print sys "\t" $2 "\t" $3 }' "$2" >>"$results"
@@ -69,6 +71,14 @@ for r in $(seq "$reps"); do
 		[ -f "$out/net/$sys-$r.txt" ] && collect "$sys" "$out/net/$sys-$r.txt"
 	done
 done
+echo "bench: the file system, Ceres and the Linux guest on one host directory each" >&2
+bench/fs.sh "$out/fs" "$reps" "$out/linux/vmlinuz" "$out/linux/fs.cpio.gz" ||
+	echo "bench: the file-system benchmark failed (see $out/fs/)" >&2
+for r in $(seq "$reps"); do
+	for sys in ceres linux native; do
+		[ -f "$out/fs/$sys-$r.txt" ] && collect "$sys" "$out/fs/$sys-$r.txt"
+	done
+done
 echo "bench: boot times" >&2
 bench/boot.sh "$out/boot" "$reps" "$out/linux/vmlinuz" "$out/linux/boot.cpio.gz" >"$out/boot.txt"
 for b in "${benches[@]}"; do
@@ -100,8 +110,8 @@ END {
 	for (i = 1; i <= m; i++) {
 		k = order[i]
 		c = median("ceres" SUBSEP k); l = median("linux" SUBSEP k); h = median("native" SUBSEP k)
-		# Times: Linux / Ceres; rates (_pps): Ceres / Linux. Above 1, Ceres is faster.
-		if (k ~ /_pps$/)
+		# Times: Linux / Ceres; rates: Ceres / Linux. Above 1, Ceres is faster.
+		if (k ~ /(_pps|_mibps|_per_s)$/)
 			r = (l > 0 && c != "") ? sprintf("%.2f", c / l) : "-"
 		else
 			r = (c > 0 && l != "") ? sprintf("%.2f", l / c) : "-"
@@ -114,7 +124,7 @@ END {
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}'),"
 	echo "$(./run.sh --dry-run hello 2>/dev/null | grep -o -- '-accel [a-z]*'), -m $mem, median of $reps repetitions."
-	echo "Ratio = Linux guest / Ceres for times, Ceres / Linux guest for rates (_pps): above 1, Ceres is faster. Native is the host, for reference."
+	echo "Ratio = Linux guest / Ceres for times, Ceres / Linux guest for rates (_pps, _mibps, _per_s): above 1, Ceres is faster. Native is the host, for reference."
 	echo
 	echo "| metric | Ceres | Linux guest | native | ratio | target |"
 	echo "|---|---:|---:|---:|---:|---:|"
@@ -139,6 +149,26 @@ END {
 	for sys in ceres linux; do
 		awk -v sys="$sys" '$1 == "INFO" && $2 == "sent" { l = l " " $7 "/" $3 } END { if (l != "") printf "Echo datagrams lost, %s, per repetition:%s.\n", sys, l }' \
 			$(ls "$out"/net/"$sys"-*.txt 2>/dev/null | sort -V) </dev/null
+	done
+	# The file system (bench/fs.sh): the three figures and each guest's msize.
+	awk -F'\t' '$1 ~ /^fs_/ { c[$1] = $2; l[$1] = $3; h[$1] = $4; r[$1] = $5 }
+		END { if (!("fs_seq_write_mibps" in c)) exit
+			print ""
+			print "## File system"
+			print ""
+			print "fsbench over 9p from a fresh host directory (bench/fs.sh): the same binary on Ceres (its 9p root) and in the Linux guest (v9fs at /mnt), the same 9p device; natively on the host for reference."
+			print ""
+			n["fs_seq_write_mibps"] = "Sequential write, 256 MiB in 1 MiB blocks, fsync included (MiB/s)"
+			n["fs_seq_read_mibps"] = "Sequential read, 1 MiB blocks (MiB/s)"
+			n["fs_create_per_s"] = "Small files, create + write 4 KiB + close (files/s)"
+			split("fs_seq_write_mibps fs_seq_read_mibps fs_create_per_s", order, " ")
+			for (i = 1; i <= 3; i++) {
+				k = order[i]
+				printf "%s: Ceres %s, Linux guest %s, native %s: %sx (target >= 1.0x: %s).\n", n[k], c[k], l[k], h[k], r[k], (r[k] + 0 >= 1) ? "met" : "NOT met"
+			} }' "$out/results.tsv"
+	for sys in ceres linux; do
+		awk -v sys="$sys" '$1 == "INFO" && $2 == "msize" { l = l " " $3 } END { if (l != "") printf "msize, %s, per repetition:%s.\n", sys, l }' \
+			$(ls "$out"/fs/"$sys"-*.txt 2>/dev/null | sort -V) </dev/null
 	done
 	echo
 	echo "## Boot"
