@@ -100,24 +100,29 @@ NASMFLAGS := -f elf64 -g -F dwarf
 
 # Subsystems that only some images carry (CERES_NEEDS): net (PCI, virtio,
 # virtio-net and the network stack), events (poll, select, epoll, pipes,
-# eventfds) and fs (PCI, virtio, virtio-9p, the 9P2000.L client and the
-# VFS's 9pfs; the VFS itself, ramfs and /dev are in every image). An
+# eventfds) and fs (the VFS with ramfs, /dev and the path calls, and PCI,
+# virtio, virtio-9p, the 9P2000.L client and 9pfs under it). An
 # application's app.mk may name them; otherwise they follow from what it
 # links of musl (build/APP/needs.mk): socket() brings net, any of musl's
 # readiness or pipe functions brings events, and any function that names a
-# file by path brings fs. A kernel test names its needs in its app.mk. The
+# file by path brings fs (musl's own readers of /etc/hosts and time-zone
+# files, __fopen_rb_ca and __map_file, count). A kernel test names its needs in its app.mk. The
 # system-call table and kernel/main.c reach these subsystems through weak
 # references (lib/abi/syscall.c).
 VIRTIO_SRCS := drivers/pci.c $(addprefix drivers/virtio/,virtio.c virtio_ring.c virtio_pci.c \
 	virtio_pci_legacy.c virtio_pci_modern.c)
 NET_SRCS := $(VIRTIO_SRCS) drivers/virtio/virtio_net.c $(wildcard drivers/net/*.c lib/net/*.c)
 EVENTS_SRCS := $(wildcard $(addprefix lib/vfs/,poll.c epoll.c eventfd.c pipe.c))
-FS_SRCS := $(VIRTIO_SRCS) $(wildcard drivers/virtio/virtio_9p.c lib/9p/*.c lib/vfs/fs_9p.c)
+VFS_SRCS := $(addprefix lib/vfs/,vfs.c attr.c dcache.c devfs.c lookup.c names.c path.c ramfs.c \
+	vfile.c vfs_sys.c)
+FS_SRCS := $(VIRTIO_SRCS) $(VFS_SRCS) $(wildcard drivers/virtio/virtio_9p.c lib/9p/*.c \
+	lib/vfs/fs_9p.c)
 NET_SYMS := socket
 EVENTS_SYMS := poll ppoll select pselect epoll_create epoll_create1 eventfd pipe pipe2
 FS_SYMS := open openat creat fopen freopen opendir stat lstat fstatat access faccessat mkdir \
 	mkdirat unlink unlinkat rmdir rename renameat truncate chdir readlink readlinkat symlink \
-	link statfs statvfs realpath chmod utimensat utime utimes
+	link statfs statvfs realpath chmod utimensat utime utimes getcwd fsync fdatasync \
+	ftruncate fchdir sendfile __fopen_rb_ca __map_file
 # Goals that build no image do not derive the needs (which links the application).
 IMAGE_GOALS := $(filter-out linux test bench unit format check-format deps clean musl, \
 	$(or $(MAKECMDGOALS),all))
@@ -170,7 +175,7 @@ $(APP_OBJS): $(OBJ)/%.o: %.c | musl
 
 # What the application needs of the optional subsystems, from the musl
 # functions its Linux link pulls in (nm lists what is defined there).
-$(BUILD)/needs.mk: $(BUILD)/$(APP).linux
+$(BUILD)/needs.mk: $(BUILD)/$(APP).linux Makefile
 	$(Q){ printf 'CERES_NEEDS +='; \
 	syms=$$($(NM) --defined-only $< | awk '{print $$3}'); \
 	for s in $(NET_SYMS); do echo "$$syms" | grep -qx "$$s" && { printf ' net'; break; }; done; \

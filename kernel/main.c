@@ -48,6 +48,7 @@
 #pragma weak virtio_net_init
 #pragma weak net_init
 #pragma weak virtio_9p_init
+#pragma weak vfs_init
 
 /* Packet buffers for every device and socket: 2 MiB is 1000 frames in flight. */
 #define NET_POOL_BYTES (2u << 20)
@@ -174,7 +175,8 @@ static void *app_main(void *arg)
 	if (virtio_9p_init)
 		step("virtio-9p", virtio_9p_init());
 	/* The root and /dev: the 9p device's tree, or a RAM one. */
-	step("vfs", vfs_init());
+	if (vfs_init)
+		step("vfs", vfs_init());
 	sched_timer_start(&boot.rtc_follow, time_follow_first(), follow_rtc);
 	report_steps();
 	pr_info("boot: the application starts %lu us after the first instruction",

@@ -30,6 +30,10 @@
 #include "lib/vfs/vfs.h"
 #include "sched/sched.h"
 
+/* The VFS, in images with the fs subsystem (Makefile, CERES_NEEDS). */
+#pragma weak vfs_file_mmap_kind
+#pragma weak vfs_file_pread_kernel
+
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
@@ -296,7 +300,9 @@ static long map_anon(uint64_t a, uint64_t n, int prot, int flags)
  */
 static int file_kind(struct file *f, int prot, int type)
 {
-	int kind = f->flags & O_PATH ? -EBADF : vfs_file_mmap_kind(f);
+	int kind = f->flags & O_PATH	 ? -EBADF
+		   : !vfs_file_mmap_kind ? -ENODEV /* no VFS in this image: no such file */
+					 : vfs_file_mmap_kind(f);
 
 	if (kind < 0 || kind == VFS_MAP_ZERO)
 		return kind < 0 ? kind : 0;

@@ -14,6 +14,8 @@
 /* The network's last frames and counters, in images that have it (kernel/main.c). */
 #pragma weak net_drain
 #pragma weak net_report
+/* The VFS's counters, in images that have it. */
+#pragma weak vfs_report
 
 /*
  * QEMU's isa-debug-exit (iobase 0xf4, iosize 4): writing v makes QEMU exit
@@ -58,6 +60,7 @@ void shutdown_app_exit(int status)
 	abi_report();
 	if (net_report)
 		net_report();
-	vfs_report();
+	if (vfs_report)
+		vfs_report();
 	shutdown_exit(status);
 }

@@ -5,9 +5,9 @@
  * implementations live beside their subsystems. A number without an entry
  * answers -ENOSYS, warns once naming the call, and is counted.
  *
- * The network and the readiness calls (poll, epoll, pipes, eventfds) are
- * linked only into images whose application uses them (Makefile,
- * CERES_NEEDS). Their implementations are weak references here, so an
+ * The network, the readiness calls (poll, epoll, pipes, eventfds) and the
+ * VFS with its path calls are linked only into images whose application
+ * uses them (Makefile, CERES_NEEDS). Their implementations are weak references here, so an
  * image without them links, and such a call answers -ENOSYS, warning once
  * that the image leaves the subsystem out.
  */
@@ -33,6 +33,49 @@
 typedef long (*syscall_fn)(struct syscall_frame *f);
 
 /* In the image only if the application needs them (see above). */
+#pragma weak sys_open
+#pragma weak sys_openat
+#pragma weak sys_creat
+#pragma weak sys_stat
+#pragma weak sys_lstat
+#pragma weak sys_newfstatat
+#pragma weak sys_statx
+#pragma weak sys_access
+#pragma weak sys_faccessat
+#pragma weak sys_faccessat2
+#pragma weak sys_readlink
+#pragma weak sys_readlinkat
+#pragma weak sys_mkdir
+#pragma weak sys_mkdirat
+#pragma weak sys_rmdir
+#pragma weak sys_unlink
+#pragma weak sys_unlinkat
+#pragma weak sys_rename
+#pragma weak sys_renameat
+#pragma weak sys_renameat2
+#pragma weak sys_link
+#pragma weak sys_linkat
+#pragma weak sys_symlink
+#pragma weak sys_symlinkat
+#pragma weak sys_chmod
+#pragma weak sys_fchmodat
+#pragma weak sys_fchmod
+#pragma weak sys_chown
+#pragma weak sys_lchown
+#pragma weak sys_fchownat
+#pragma weak sys_fchown
+#pragma weak sys_truncate
+#pragma weak sys_ftruncate
+#pragma weak sys_utimensat
+#pragma weak sys_statfs
+#pragma weak sys_fstatfs
+#pragma weak sys_chdir
+#pragma weak sys_fchdir
+#pragma weak sys_getcwd
+#pragma weak sys_getdents64
+#pragma weak sys_fsync
+#pragma weak sys_fdatasync
+#pragma weak sys_sendfile
 #pragma weak sys_poll
 #pragma weak sys_ppoll
 #pragma weak sys_select
@@ -148,49 +191,50 @@ CALL3(dup3, int, int, int)
 CALL3(fcntl, int, int, unsigned long)
 CALL3(ioctl, int, unsigned long, unsigned long)
 CALL2(fstat, int, ptr)
-CALL3(open, cstr, int, uint32_t)
-CALL4(openat, int, cstr, int, uint32_t)
-CALL2(creat, cstr, uint32_t)
-CALL2(stat, cstr, ptr)
-CALL2(lstat, cstr, ptr)
-CALL4(newfstatat, int, cstr, ptr, int)
-CALL5(statx, int, cstr, int, unsigned, ptr)
-CALL2(access, cstr, int)
-CALL3(faccessat, int, cstr, int)
-CALL4(faccessat2, int, cstr, int, int)
-CALL3(readlink, cstr, char *, size_t)
-CALL4(readlinkat, int, cstr, char *, size_t)
-CALL2(mkdir, cstr, uint32_t)
-CALL3(mkdirat, int, cstr, uint32_t)
-CALL1(rmdir, cstr)
-CALL1(unlink, cstr)
-CALL3(unlinkat, int, cstr, int)
-CALL2(rename, cstr, cstr)
-CALL4(renameat, int, cstr, int, cstr)
-CALL5(renameat2, int, cstr, int, cstr, unsigned)
-CALL2(link, cstr, cstr)
-CALL5(linkat, int, cstr, int, cstr, int)
-CALL2(symlink, cstr, cstr)
-CALL3(symlinkat, cstr, int, cstr)
-CALL2(chmod, cstr, uint32_t)
-CALL3(fchmodat, int, cstr, uint32_t)
-CALL2(fchmod, int, uint32_t)
-CALL3(chown, cstr, uint32_t, uint32_t)
-CALL3(lchown, cstr, uint32_t, uint32_t)
-CALL5(fchownat, int, cstr, uint32_t, uint32_t, int)
-CALL3(fchown, int, uint32_t, uint32_t)
-CALL2(truncate, cstr, int64_t)
-CALL2(ftruncate, int, int64_t)
-CALL4(utimensat, int, cstr, cptr, int)
-CALL2(statfs, cstr, ptr)
-CALL2(fstatfs, int, ptr)
-CALL1(chdir, cstr)
-CALL1(fchdir, int)
-CALL2(getcwd, char *, size_t)
-CALL3(getdents64, int, ptr, size_t)
-CALL1(fsync, int)
-CALL1(fdatasync, int)
-CALL4(sendfile, int, int, int64_t *, size_t)
+/* The path calls and the VFS: lib/vfs/path.h, in images with the fs subsystem. */
+OPTIONAL(open, A0(cstr), A1(int), A2(uint32_t))
+OPTIONAL(openat, A0(int), A1(cstr), A2(int), A3(uint32_t))
+OPTIONAL(creat, A0(cstr), A1(uint32_t))
+OPTIONAL(stat, A0(cstr), A1(ptr))
+OPTIONAL(lstat, A0(cstr), A1(ptr))
+OPTIONAL(newfstatat, A0(int), A1(cstr), A2(ptr), A3(int))
+OPTIONAL(statx, A0(int), A1(cstr), A2(int), A3(unsigned), A4(ptr))
+OPTIONAL(access, A0(cstr), A1(int))
+OPTIONAL(faccessat, A0(int), A1(cstr), A2(int))
+OPTIONAL(faccessat2, A0(int), A1(cstr), A2(int), A3(int))
+OPTIONAL(readlink, A0(cstr), A1(char *), A2(size_t))
+OPTIONAL(readlinkat, A0(int), A1(cstr), A2(char *), A3(size_t))
+OPTIONAL(mkdir, A0(cstr), A1(uint32_t))
+OPTIONAL(mkdirat, A0(int), A1(cstr), A2(uint32_t))
+OPTIONAL(rmdir, A0(cstr))
+OPTIONAL(unlink, A0(cstr))
+OPTIONAL(unlinkat, A0(int), A1(cstr), A2(int))
+OPTIONAL(rename, A0(cstr), A1(cstr))
+OPTIONAL(renameat, A0(int), A1(cstr), A2(int), A3(cstr))
+OPTIONAL(renameat2, A0(int), A1(cstr), A2(int), A3(cstr), A4(unsigned))
+OPTIONAL(link, A0(cstr), A1(cstr))
+OPTIONAL(linkat, A0(int), A1(cstr), A2(int), A3(cstr), A4(int))
+OPTIONAL(symlink, A0(cstr), A1(cstr))
+OPTIONAL(symlinkat, A0(cstr), A1(int), A2(cstr))
+OPTIONAL(chmod, A0(cstr), A1(uint32_t))
+OPTIONAL(fchmodat, A0(int), A1(cstr), A2(uint32_t))
+OPTIONAL(fchmod, A0(int), A1(uint32_t))
+OPTIONAL(chown, A0(cstr), A1(uint32_t), A2(uint32_t))
+OPTIONAL(lchown, A0(cstr), A1(uint32_t), A2(uint32_t))
+OPTIONAL(fchownat, A0(int), A1(cstr), A2(uint32_t), A3(uint32_t), A4(int))
+OPTIONAL(fchown, A0(int), A1(uint32_t), A2(uint32_t))
+OPTIONAL(truncate, A0(cstr), A1(int64_t))
+OPTIONAL(ftruncate, A0(int), A1(int64_t))
+OPTIONAL(utimensat, A0(int), A1(cstr), A2(cptr), A3(int))
+OPTIONAL(statfs, A0(cstr), A1(ptr))
+OPTIONAL(fstatfs, A0(int), A1(ptr))
+OPTIONAL(chdir, A0(cstr))
+OPTIONAL(fchdir, A0(int))
+OPTIONAL(getcwd, A0(char *), A1(size_t))
+OPTIONAL(getdents64, A0(int), A1(ptr), A2(size_t))
+OPTIONAL(fsync, A0(int))
+OPTIONAL(fdatasync, A0(int))
+OPTIONAL(sendfile, A0(int), A1(int), A2(int64_t *), A3(size_t))
 
 /* Readiness and the files that wake event loops: lib/vfs/poll.h. */
 OPTIONAL(poll, A0(ptr), A1(unsigned), A2(int))

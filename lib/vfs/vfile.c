@@ -15,7 +15,7 @@
 #include "kernel/uaccess.h"
 #include "lib/vfs/poll.h"
 
-#define CHUNK_MAX (2048u * 1024) /* the kernel buffer of one transfer step: 4 9p parts */
+#define CHUNK_MAX (2048u * 1024)  /* the kernel buffer of one step: several 9p parts at once */
 #define MAX_RW_COUNT 0x7ffff000ul /* Linux's cap on one read or write */
 #define SEEK_SET 0
 #define SEEK_CUR 1

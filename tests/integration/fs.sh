@@ -244,9 +244,9 @@ clean_console fs-rootdev
 host_checks fs-rootdev quick
 [ "$guest" = ceres ] || exit 0
 
-# Only images whose application names files carry 9p (docs/abi.md).
-fs_syms=' (virtio_9p_|p9_|fs_9p_)'
-check "fs: hello carries no 9p code" \
+# Only images whose application names files carry the VFS and 9p (docs/abi.md).
+fs_syms=' (virtio_9p_|p9_|fs_9p_|vfs_|ramfs_|devfs_)'
+check "fs: hello carries no VFS and no 9p code" \
 	bash -c "! nm '$root/build/hello/ceres.elf' | grep -qE '$fs_syms'"
 check "fs: fstest carries the driver, the client and 9pfs" \
 	bash -c "nm '$root/build/fstest/ceres.elf' | grep -qE ' virtio_9p_init$' &&
