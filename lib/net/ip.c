@@ -3,7 +3,8 @@
  * checks, routing to the subnet or the gateway, and output. Neither
  * fragments nor options are handled: such packets are dropped and
  * counted, and a send larger than the device's MTU is -EMSGSIZE. Packets
- * to our own address or to 127.0.0.0/8 loop back without the device.
+ * to our own address or to 127.0.0.0/8 loop back without the device
+ * (TCP's through a queue, ip_loop_flush()).
  */
 #include "lib/net/net_priv.h"
 
@@ -18,6 +19,8 @@
 static struct {
 	struct ip_config cfg;
 	uint16_t next_id;
+	struct pbuf *loop_head, *loop_tail; /* looped-back TCP, for ip_loop_flush() */
+	bool flushing;
 } ip;
 
 void ip_configure(uint32_t addr, uint32_t mask, uint32_t gw, const char *how)
@@ -140,6 +143,8 @@ static void deliver(struct pbuf *p, bool looped)
 	pbuf_pull(p, IP_HDR_LEN);
 	if (h->proto == IP_PROTO_UDP)
 		udp_input(p, h);
+	else if (h->proto == IP_PROTO_TCP)
+		tcp_ip_input(p, h);
 	else if (h->proto == IP_PROTO_ICMP)
 		icmp_input(p, h);
 	else {
@@ -156,6 +161,33 @@ void ip_input(struct pbuf *p)
 	deliver(p, false);
 }
 
+static void loop_queue(struct pbuf *p)
+{
+	p->next = NULL;
+	if (ip.loop_tail)
+		ip.loop_tail->next = p;
+	else
+		ip.loop_head = p;
+	ip.loop_tail = p;
+}
+
+void ip_loop_flush(void)
+{
+	if (ip.flushing)
+		return; /* the outer call takes what this one's deliveries queue */
+	ip.flushing = true;
+	while (ip.loop_head) {
+		struct pbuf *p = ip.loop_head;
+
+		ip.loop_head = p->next;
+		if (!ip.loop_head)
+			ip.loop_tail = NULL;
+		p->next = NULL;
+		deliver(p, true);
+	}
+	ip.flushing = false;
+}
+
 /* Sends the finished packet p to dst: looped back, broadcast, or to the next hop. */
 static int route_out(struct pbuf *p, uint32_t dst)
 {
@@ -165,7 +197,10 @@ static int route_out(struct pbuf *p, uint32_t dst)
 	if (ip_is_local(dst)) {
 		if (p->flags & PBUF_F_CSUM_NEEDED)
 			p->flags = (uint16_t)((p->flags & ~PBUF_F_CSUM_NEEDED) | PBUF_F_CSUM_VALID);
-		deliver(p, true);
+		if (((const struct ip_hdr *)p->data)->proto == IP_PROTO_TCP)
+			loop_queue(p); /* the sender is inside TCP: not now (ip_loop_flush) */
+		else
+			deliver(p, true);
 		return 0;
 	}
 	if (ip_is_broadcast(dst))

@@ -5,7 +5,7 @@
  * and wakes the thread; the thread polls the device until it has nothing,
  * with the stack lock held (received frames go up through rx() on the
  * thread's stack), runs the protocol timers, and sleeps until the next
- * wake or timer deadline. Socket calls take the same lock, so protocol
+ * wake or timer deadline (ARP, DHCP and TCP each say theirs). Socket calls take the same lock, so protocol
  * state has one owner at a time; netdev_xmit() runs with it held.
  */
 #include "lib/net/net.h"
@@ -19,6 +19,7 @@
 #include "kernel/random.h"
 #include "kernel/time.h"
 #include "lib/net/net_priv.h"
+#include "lib/net/tcp.h"
 #include "sched/sched.h"
 #include "sched/sync.h"
 
@@ -101,12 +102,15 @@ static uint64_t net_round(void)
 	net.work = false;
 	irq_restore(flags);
 	net_lock();
-	while (netdev_poll(net.nd, POLL_BUDGET) > 0) {
+	while (net.nd && netdev_poll(net.nd, POLL_BUDGET) > 0) {
+		ip_loop_flush();
 		net_unlock(); /* let socket calls in between batches */
 		net_lock();
 	}
 	now = net_now();
 	next = net_min_deadline(arp_timer(now), dhcp_timer(now));
+	next = net_min_deadline(next, tcp_timer(now));
+	ip_loop_flush();
 	net_unlock();
 	return next;
 }
@@ -176,17 +180,20 @@ int net_init(void)
 	struct netdev *nd = netdev_first();
 
 	net.wq.input = true; /* the thread waits for the device, not for a thread */
-	if (!nd) {
-		pr_info("net: no network device; sockets reach only 127.0.0.0/8");
-		return 0;
-	}
 	net.nd = nd;
 	net_lock();
-	eth_attach(nd);
-	if (config_static() < 0)
-		dhcp_start();
+	if (nd) {
+		eth_attach(nd);
+		if (config_static() < 0)
+			dhcp_start();
+	} else {
+		pr_info("net: no network device; sockets reach only 127.0.0.0/8");
+	}
+	tcp_ip_init(); /* after eth_attach: the MSS comes from the device's MTU */
 	net_unlock();
-	netdev_attach(nd, rx, wake, NULL);
+	if (nd)
+		netdev_attach(nd, rx, wake, NULL);
+	/* Even without a device: TCP's timers run on it, loopback included. */
 	net.thread = thread_create("net", net_thread, NULL, THREAD_STACK_DEFAULT, false);
 	if (!net.thread) {
 		pr_err("net: no memory for the network thread");
@@ -207,6 +214,9 @@ void net_report(void)
 	struct pbuf_stats pb;
 
 	net_stats_report();
+	tcp_stats_report();
+	pr_info("tcp: %u control blocks, %lu bytes in their rings", tcp_pcb_count(),
+		(unsigned long)tcp_mem());
 	if (net.nd)
 		netdev_report(net.nd);
 	pbuf_stats(&pb);

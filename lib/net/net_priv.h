@@ -174,6 +174,15 @@ void ip_input(struct pbuf *p);
  */
 int ip_output(struct pbuf *p, uint32_t src, uint32_t dst, uint8_t proto);
 
+/*
+ * Runs what was looped back to our own addresses and queued: TCP segments
+ * are not delivered inside ip_output(), which the core calls in the middle
+ * of its own work, but here, once the caller is out of TCP. The network
+ * thread and every socket call that ran TCP call it before letting go of
+ * the lock.
+ */
+void ip_loop_flush(void);
+
 /* ICMP (icmp.c): p at the ICMP header, ih the datagram's IP header. */
 void icmp_input(struct pbuf *p, const struct ip_hdr *ih);
 
@@ -229,6 +238,12 @@ void udp_reset(void);
 
 #define UDP_PORT_EPHEMERAL_MIN 32768 /* Linux's ip_local_port_range */
 #define UDP_PORT_EPHEMERAL_MAX 60999
+
+/* TCP over IPv4 (tcp_ip.c): the core's platform side. */
+/* Sets up the core for the attached device (or none): its MTU and offloads. */
+void tcp_ip_init(void);
+/* p at the TCP header, ih the datagram's IP header; takes p. */
+void tcp_ip_input(struct pbuf *p, const struct ip_hdr *ih);
 
 /* DHCP client (dhcp.c). */
 void dhcp_start(void);

@@ -1,6 +1,7 @@
 /*
  * Datagrams in and out of UDP sockets: the send and receive paths that
- * read/write, sendto/recvfrom, sendmsg/recvmsg and the mmsg calls share.
+ * read/write, sendto/recvfrom, sendmsg/recvmsg and the mmsg calls share
+ * (a stream socket's go on to sock_tcp.c).
  *
  * A send copies the application's bytes into a packet buffer before it
  * takes the stack lock (a bad pointer costs nothing but the buffer), then
@@ -57,27 +58,39 @@ static int iter_get(const struct sock_iter *it, size_t i, struct abi_iovec *v)
 	return copy_from_app(v, it->app + i, sizeof(*v));
 }
 
-/* Copies n bytes between the kernel's k and the buffers of it, in order. 0 or -EFAULT. */
-static int iter_copy(const struct sock_iter *it, void *k, size_t n, bool to_app)
+int sock_iter_copy_at(const struct sock_iter *it, size_t off, void *k, size_t n, bool to_app)
 {
 	uint8_t *p = k;
 
 	for (size_t i = 0; i < it->cnt && n; i++) {
 		struct abi_iovec v;
 		size_t m;
+		uint64_t base;
 		int err = iter_get(it, i, &v);
 
 		if (err < 0)
 			return -EFAULT;
-		m = v.len < n ? (size_t)v.len : n;
-		err = to_app ? copy_to_app((void *)(uintptr_t)v.base, p, m)
-			     : copy_from_app(p, (const void *)(uintptr_t)v.base, m);
+		if (v.len <= off) {
+			off -= v.len;
+			continue;
+		}
+		base = v.base + off;
+		m = v.len - off < n ? (size_t)(v.len - off) : n;
+		off = 0;
+		err = to_app ? copy_to_app((void *)(uintptr_t)base, p, m)
+			     : copy_from_app(p, (const void *)(uintptr_t)base, m);
 		if (err < 0)
 			return -EFAULT;
 		p += m;
 		n -= m;
 	}
 	return 0;
+}
+
+/* Copies n bytes between the kernel's k and the buffers of it, in order. 0 or -EFAULT. */
+static int iter_copy(const struct sock_iter *it, void *k, size_t n, bool to_app)
+{
+	return sock_iter_copy_at(it, 0, k, n, to_app);
 }
 
 /* Where a send goes: to, or the connected peer. 0 or -errno. */
@@ -120,7 +133,7 @@ static struct pbuf *fill(struct sock_iter *it, size_t total, int *err)
 	return p;
 }
 
-static long shut_for_writing(int flags)
+long sock_epipe(int flags)
 {
 	if (!(flags & MSG_NOSIGNAL))
 		signal_send(thread_id(thread_self()), SIGPIPE, SIGPIPE_CODE);
@@ -137,10 +150,12 @@ long sock_send(struct sock *s, struct sock_iter *it, size_t total, int flags,
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	if (s->type == SOCK_STREAM)
+		return sock_tcp_send(s, it, total, flags); /* to is ignored, as Linux does */
 	if (total > UDP_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	if (s->shut_wr)
-		return shut_for_writing(flags);
+		return sock_epipe(flags);
 	p = fill(it, total, &err);
 	if (!p)
 		return err;
@@ -215,6 +230,8 @@ long sock_recv(struct sock *s, struct sock_iter *it, size_t total, int flags, st
 	*msg_flags = 0;
 	if (flags & MSG_ERRQUEUE)
 		return -EAGAIN; /* no error queue: ICMP errors are not reported */
+	if (s->type == SOCK_STREAM)
+		return sock_tcp_recv(s, it, total, flags); /* no source: Linux gives none */
 	for (;;) {
 		unsigned seq;
 		struct pbuf *p = take(s, flags, from, &seq);

@@ -51,12 +51,16 @@ long sys_sendto(int fd, const void *buf, size_t n, int flags, const void *addr, 
 }
 
 /* The source of a received datagram to the application, if it asked (addr non-NULL). */
-static long recv_addr(long r, void *addr, uint32_t *len, const struct udp_from *from)
+static long recv_addr(const struct sock *s, long r, void *addr, uint32_t *len,
+		      const struct udp_from *from)
 {
+	uint32_t none = 0;
 	int err;
 
 	if (r < 0 || !addr)
 		return r;
+	if (s->type == SOCK_STREAM) /* a stream names no source: the length comes back 0 */
+		return copy_to_app(len, &none, sizeof(none)) < 0 ? -EFAULT : r;
 	err = sock_addr_out(addr, len, from->addr, from->port);
 	return err < 0 ? err : r;
 }
@@ -75,8 +79,9 @@ long sys_recvfrom(int fd, void *buf, size_t n, int flags, void *addr, uint32_t *
 		n = SOCK_INT_MAX;
 	sock_iter_single(&it, buf, n);
 	r = sock_recv(s, &it, n, flags, &from, &msg_flags);
+	r = recv_addr(s, r, addr, len, &from);
 	sock_put(s);
-	return recv_addr(r, addr, len, &from);
+	return r;
 }
 
 static long sendmsg_one(struct sock *s, const struct abi_msghdr *app_msg, int flags)
@@ -100,13 +105,13 @@ static long sendmsg_one(struct sock *s, const struct abi_msghdr *app_msg, int fl
 }
 
 /* Writes back what recvmsg() reports in the header: the name and its length, control, flags. */
-static int recvmsg_report(struct abi_msghdr *app_msg, const struct abi_msghdr *m,
-			  const struct udp_from *from, int msg_flags)
+static int recvmsg_report(const struct sock *s, struct abi_msghdr *app_msg,
+			  const struct abi_msghdr *m, const struct udp_from *from, int msg_flags)
 {
 	uint32_t namelen = 0;
 	uint64_t controllen = 0;
 
-	if (m->name) {
+	if (m->name && s->type != SOCK_STREAM) {
 		uint32_t room =
 			m->namelen > SOCKADDR_STORAGE_LEN ? SOCKADDR_STORAGE_LEN : m->namelen;
 
@@ -139,7 +144,7 @@ static long recvmsg_one(struct sock *s, struct abi_msghdr *app_msg, int flags)
 		return r;
 	r = sock_recv(s, &it, total, flags, &from, &msg_flags);
 	if (r >= 0) {
-		int err = recvmsg_report(app_msg, &m, &from, msg_flags);
+		int err = recvmsg_report(s, app_msg, &m, &from, msg_flags);
 
 		if (err < 0)
 			return err;

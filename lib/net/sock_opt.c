@@ -1,7 +1,8 @@
 /*
- * setsockopt and getsockopt for UDP sockets: the SOL_SOCKET options an
- * application commonly sets (docs/net.md lists them); the rest are
- * ENOPROTOOPT, as Linux answers for an option it does not know. Buffer
+ * setsockopt and getsockopt: the SOL_SOCKET options an application
+ * commonly sets, and for stream sockets the IPPROTO_TCP ones (docs/net.md
+ * lists them); the rest are ENOPROTOOPT, as Linux answers for an option it
+ * does not know. Buffer
  * sizes follow Linux: a set value is clamped to the maximum, doubled, and
  * raised to the minimum; get shows the doubled value.
  */
@@ -22,6 +23,7 @@
 #define SO_SNDBUF 7
 #define SO_RCVBUF 8
 #define SO_KEEPALIVE 9
+#define SO_LINGER 13
 #define SO_REUSEPORT 15
 #define SO_RCVTIMEO 20
 #define SO_SNDTIMEO 21
@@ -33,6 +35,18 @@
 #define SOCK_MIN_RCVBUF 2304 /* Linux's SOCK_MIN_RCVBUF on x86_64 */
 #define SOCK_MIN_SNDBUF 4608 /* SOCK_MIN_SNDBUF */
 #define USEC_PER_SEC 1000000
+
+#define TCP_NODELAY 1
+#define TCP_MAXSEG 2
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#define TCP_KEEP_TIME_MAX 32767 /* Linux's MAX_TCP_KEEPIDLE and MAX_TCP_KEEPINTVL */
+#define TCP_KEEPCNT_MAX 127	/* MAX_TCP_KEEPCNT */
+
+struct abi_linger {
+	int32_t onoff, secs;
+};
 
 /* Linux's arithmetic for SO_RCVBUF and SO_SNDBUF. */
 static int buf_size(int v, int min)
@@ -78,17 +92,36 @@ static int set_int(struct sock *s, int name, int v)
 	case SO_BROADCAST:
 		return set_flag(s, UDP_F_BROADCAST, v);
 	case SO_KEEPALIVE:
-		return 0; /* accepted, meaningless for UDP, as on Linux */
+		s->stream.keepalive = v; /* meaningless for UDP, accepted, as on Linux */
+		break;
 	case SO_RCVBUF:
 		s->rcvbuf_opt = buf_size(v, SOCK_MIN_RCVBUF);
 		s->pcb.rcvbuf = (size_t)s->rcvbuf_opt;
-		return 0;
+		s->stream.bufs_set = true;
+		break;
 	case SO_SNDBUF:
 		s->sndbuf = buf_size(v, SOCK_MIN_SNDBUF);
-		return 0;
+		s->stream.bufs_set = true;
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}
+	if (s->type == SOCK_STREAM)
+		sock_tcp_apply(s, name == SO_RCVBUF || name == SO_SNDBUF);
+	return 0;
+}
+
+static int set_linger(struct sock *s, const void *val, uint32_t len)
+{
+	struct abi_linger l;
+
+	if (len < sizeof(l))
+		return -EINVAL;
+	if (copy_from_app(&l, val, sizeof(l)) < 0)
+		return -EFAULT;
+	s->stream.linger = l.onoff != 0;
+	s->stream.linger_s = l.secs < 0 ? 0 : l.secs;
+	return 0;
 }
 
 static int setsockopt_socket(struct sock *s, int name, const void *val, uint32_t len)
@@ -97,6 +130,8 @@ static int setsockopt_socket(struct sock *s, int name, const void *val, uint32_t
 
 	if (name == SO_RCVTIMEO || name == SO_SNDTIMEO)
 		return set_timeout(name == SO_RCVTIMEO ? &s->rcvtimeo : &s->sndtimeo, val, len);
+	if (name == SO_LINGER)
+		return set_linger(s, val, len);
 	if (name == SO_TYPE || name == SO_ERROR || name == SO_PROTOCOL || name == SO_DOMAIN ||
 	    name == SO_ACCEPTCONN)
 		return -ENOPROTOOPT; /* read-only */
@@ -107,6 +142,46 @@ static int setsockopt_socket(struct sock *s, int name, const void *val, uint32_t
 	return set_int(s, name, v);
 }
 
+/* An IPPROTO_TCP option's new value (Linux's ranges); lock held. */
+static int set_tcp_int(struct sock *s, int name, int v)
+{
+	struct sock_stream *st = &s->stream;
+	bool keep_time = name == TCP_KEEPIDLE || name == TCP_KEEPINTVL;
+
+	if ((keep_time && (v < 1 || v > TCP_KEEP_TIME_MAX)) ||
+	    (name == TCP_KEEPCNT && (v < 1 || v > TCP_KEEPCNT_MAX)))
+		return -EINVAL;
+	switch (name) {
+	case TCP_NODELAY:
+		st->nodelay = v != 0;
+		break;
+	case TCP_KEEPIDLE:
+		st->keepidle = v;
+		break;
+	case TCP_KEEPINTVL:
+		st->keepintvl = v;
+		break;
+	case TCP_KEEPCNT:
+		st->keepcnt = v;
+		break;
+	default:
+		return -ENOPROTOOPT; /* TCP_MAXSEG is only read; others are not served */
+	}
+	sock_tcp_apply(s, false);
+	return 0;
+}
+
+static int setsockopt_tcp(struct sock *s, int name, const void *val, uint32_t len)
+{
+	int v;
+
+	if (len < sizeof(int))
+		return -EINVAL;
+	if (copy_from_app(&v, val, sizeof(v)) < 0)
+		return -EFAULT;
+	return set_tcp_int(s, name, v);
+}
+
 long sys_setsockopt(int fd, int level, int name, const void *val, uint32_t len)
 {
 	struct sock *s;
@@ -114,11 +189,15 @@ long sys_setsockopt(int fd, int level, int name, const void *val, uint32_t len)
 
 	if (err < 0)
 		return err;
-	if ((int32_t)len < 0)
+	if ((int32_t)len < 0) {
 		err = -EINVAL;
-	else if (level != SOL_SOCKET)
+	} else if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
+		net_lock();
+		err = setsockopt_tcp(s, name, val, len);
+		net_unlock();
+	} else if (level != SOL_SOCKET) {
 		err = -ENOPROTOOPT; /* no IP or UDP level option is served */
-	else {
+	} else {
 		net_lock();
 		err = setsockopt_socket(s, name, val, len);
 		net_unlock();
@@ -137,10 +216,10 @@ static int get_int(struct sock *s, int name, int *v)
 {
 	switch (name) {
 	case SO_TYPE:
-		*v = SOCK_DGRAM;
+		*v = s->type;
 		break;
 	case SO_PROTOCOL:
-		*v = IPPROTO_UDP;
+		*v = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 		break;
 	case SO_DOMAIN:
 		*v = AF_INET;
@@ -150,8 +229,10 @@ static int get_int(struct sock *s, int name, int *v)
 		s->error = 0;
 		break;
 	case SO_ACCEPTCONN:
+		*v = s->stream.listening;
+		break;
 	case SO_KEEPALIVE:
-		*v = 0;
+		*v = s->stream.keepalive;
 		break;
 	case SO_REUSEADDR:
 		*v = get_flag(s, UDP_F_REUSEADDR);
@@ -189,6 +270,11 @@ static int getsockopt_socket(struct sock *s, int name, void *val, uint32_t *app_
 	struct abi_timeval tv;
 	int v, err;
 
+	if (name == SO_LINGER) {
+		struct abi_linger l = { s->stream.linger, s->stream.linger_s };
+
+		return put_value(val, app_len, room, &l, sizeof(l));
+	}
 	if (name == SO_RCVTIMEO || name == SO_SNDTIMEO) {
 		uint64_t ns = name == SO_RCVTIMEO ? s->rcvtimeo : s->sndtimeo;
 
@@ -200,6 +286,36 @@ static int getsockopt_socket(struct sock *s, int name, void *val, uint32_t *app_
 	net_unlock();
 	if (err < 0)
 		return err;
+	return put_value(val, app_len, room, &v, sizeof(v));
+}
+
+static int getsockopt_tcp(struct sock *s, int name, void *val, uint32_t *app_len, uint32_t room)
+{
+	const struct sock_stream *st = &s->stream;
+	int v;
+
+	net_lock();
+	switch (name) {
+	case TCP_NODELAY:
+		v = st->nodelay;
+		break;
+	case TCP_MAXSEG:
+		v = (int)tcp_mss(st->pcb);
+		break;
+	case TCP_KEEPIDLE:
+		v = st->keepidle;
+		break;
+	case TCP_KEEPINTVL:
+		v = st->keepintvl;
+		break;
+	case TCP_KEEPCNT:
+		v = st->keepcnt;
+		break;
+	default:
+		net_unlock();
+		return -ENOPROTOOPT;
+	}
+	net_unlock();
 	return put_value(val, app_len, room, &v, sizeof(v));
 }
 
@@ -215,6 +331,8 @@ long sys_getsockopt(int fd, int level, int name, void *val, uint32_t *len)
 		err = -EFAULT;
 	else if ((int32_t)room < 0)
 		err = -EINVAL;
+	else if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
+		err = getsockopt_tcp(s, name, val, len, room);
 	else if (level == IPPROTO_IP || level == IPPROTO_UDP)
 		err = -ENOPROTOOPT; /* none of theirs is served */
 	else if (level != SOL_SOCKET)

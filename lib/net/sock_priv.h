@@ -1,5 +1,5 @@
 /*
- * What the socket files share (socket.c, sock_io.c, sock_opt.c): struct
+ * What the socket files share (socket.c, sock_io.c, sock_opt.c, sock_tcp.c): struct
  * sock, the ABI's structs and constants as x86_64 Linux has them, and the
  * helpers that turn an fd into a socket and a sockaddr into an address.
  */
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/net/net_priv.h"
+#include "lib/net/tcp.h"
 #include "lib/vfs/fd.h"
 #include "lib/vfs/poll.h"
 #include "sched/sched.h"
@@ -27,12 +28,14 @@
 #define SOCK_CLOEXEC O_CLOEXEC
 #define IPPROTO_IP 0
 #define IPPROTO_UDP IP_PROTO_UDP
+#define IPPROTO_TCP IP_PROTO_TCP
 
 /* Message flags */
 #define MSG_OOB 0x1
 #define MSG_PEEK 0x2
 #define MSG_TRUNC 0x20
 #define MSG_DONTWAIT 0x40
+#define MSG_WAITALL 0x100
 #define MSG_ERRQUEUE 0x2000
 #define MSG_NOSIGNAL 0x4000
 #define MSG_CMSG_CLOEXEC 0x40000000
@@ -76,14 +79,35 @@ struct abi_mmsghdr {
 	uint32_t pad;
 };
 
+/* What a stream socket keeps beside its TCP block (sock_tcp.c). */
+struct sock_stream {
+	struct tcp_pcb *pcb;	 /* from socket() until the file's release */
+	struct sock *bound_next; /* sock_tcp.c's list of bound stream sockets */
+	bool bound, listening;
+	bool connecting; /* a nonblocking connect() said EINPROGRESS; the next one reports */
+	bool nodelay, keepalive;
+	bool bufs_set;			  /* SO_SNDBUF or SO_RCVBUF was set: no autotuning */
+	int keepidle, keepintvl, keepcnt; /* s; TCP_KEEP* as getsockopt shows them */
+	bool linger;
+	int linger_s;
+};
+
+/*
+ * A socket. Datagram sockets use pcb whole; a stream socket keeps only its
+ * local name (laddr, lport) and SO_REUSE* flags there, and its TCP block
+ * in stream.
+ */
 struct sock {
 	struct file file; /* file.priv points back here */
+	int type;	  /* SOCK_DGRAM or SOCK_STREAM */
 	struct udp_pcb pcb;
-	struct waitq readers;
+	struct sock_stream stream;
+	struct waitq readers; /* every waiter: readers, writers, connect, accept */
 	struct poll_head poll;
-	unsigned rx_seq; /* counts arrivals and shutdowns, for waiters (interrupts off) */
+	unsigned
+		rx_seq; /* counts arrivals, TCP events and shutdowns, for waiters (interrupts off) */
 	bool shut_rd, shut_wr;
-	int error;		     /* SO_ERROR: none is ever set for UDP without ICMP errors */
+	int error;		     /* SO_ERROR (positive); UDP sets none, without ICMP errors */
 	int rcvbuf_opt, sndbuf;	     /* as getsockopt shows them */
 	uint64_t rcvtimeo, sndtimeo; /* ns; 0: none */
 	uint64_t ino;
@@ -136,5 +160,40 @@ long sock_send(struct sock *s, struct sock_iter *it, size_t total, int flags,
  */
 long sock_recv(struct sock *s, struct sock_iter *it, size_t total, int flags, struct udp_from *from,
 	       int *msg_flags);
+
+/* Copies n bytes between k and the buffers of it, from byte off of them on. 0 or -EFAULT. */
+int sock_iter_copy_at(const struct sock_iter *it, size_t off, void *k, size_t n, bool to_app);
+/* -EPIPE, and SIGPIPE to the caller unless MSG_NOSIGNAL. */
+long sock_epipe(int flags);
+
+/*
+ * Stream sockets (sock_tcp.c). Each is called with the socket referenced
+ * and its arguments checked, and takes the stack lock itself.
+ */
+int sock_tcp_open(struct sock *s);
+void sock_tcp_release(struct sock *s);
+int sock_tcp_bind(struct sock *s, uint32_t addr, uint16_t port);
+int sock_tcp_connect(struct sock *s, uint32_t addr, uint16_t port);
+int sock_tcp_listen(struct sock *s, int backlog);
+/* The accepted connection's new socket in *out (its file not installed). */
+int sock_tcp_accept(struct sock *s, int flags, struct sock **out);
+int sock_tcp_shutdown(struct sock *s, int how);
+/* getsockname (peer false) and getpeername; -ENOTCONN for a peer not there. */
+int sock_tcp_name(struct sock *s, bool peer, uint32_t *addr, uint16_t *port);
+long sock_tcp_send(struct sock *s, struct sock_iter *it, size_t total, int flags);
+long sock_tcp_recv(struct sock *s, struct sock_iter *it, size_t total, int flags);
+unsigned sock_tcp_poll(struct sock *s);
+/* FIONREAD (out false): bytes waiting to be read; SIOCOUTQ: sent, not yet acknowledged. */
+int sock_tcp_queued(struct sock *s, bool out);
+/* Applies the socket's TCP options to its block (after setsockopt), the sizes too if bufs. Lock held. */
+void sock_tcp_apply(struct sock *s, bool bufs);
+#define TCP_KEEPIDLE_DEFAULT 7200 /* s: Linux's tcp_keepalive_time */
+#define TCP_KEEPINTVL_DEFAULT 75
+#define TCP_KEEPCNT_DEFAULT 9
+
+/* A fresh socket of type (SOCK_DGRAM or SOCK_STREAM, with SOCK_NONBLOCK); NULL without memory. */
+struct sock *sock_new(int type);
+/* Frees a socket whose file was never installed. */
+void sock_free(struct sock *s);
 
 #endif

@@ -1,11 +1,10 @@
 /*
- * UDP sockets as files (docs/net.md): socket, bind, connect, the names,
- * shutdown, close, and read/write/poll/ioctl/stat through struct
- * file_ops. The stack lock (net_lock) guards the pcb; the arrival count
+ * Sockets as files (docs/net.md): socket, bind, connect, listen, accept,
+ * the names, shutdown, close, and read/write/poll/ioctl/stat through
+ * struct file_ops. UDP's are served here; a stream socket's go on to
+ * sock_tcp.c. The stack lock (net_lock) guards the pcbs; the arrival count
  * and the readers' wait queue change with interrupts off, so a reader
- * checks and sleeps without missing a wake. Stream sockets and the
- * connection calls answer as Linux does when the protocol is missing or
- * the socket is a datagram one.
+ * checks and sleeps without missing a wake.
  */
 #include "lib/net/socket.h"
 
@@ -152,6 +151,8 @@ static unsigned sock_poll(struct file *f, struct poll_watch *w)
 
 	if (w)
 		poll_watch_add(&s->poll, w); /* first: an arrival after the look is heard */
+	if (s->type == SOCK_STREAM)
+		return sock_tcp_poll(s);
 	net_lock();
 	if (s->pcb.rxq_head || s->shut_rd)
 		events |= POLLIN | POLLRDNORM;
@@ -172,7 +173,9 @@ static long sock_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 
 	if (cmd != FIONREAD && cmd != SIOCOUTQ)
 		return -ENOTTY;
-	if (cmd == FIONREAD) {
+	if (s->type == SOCK_STREAM) {
+		n = sock_tcp_queued(s, cmd == SIOCOUTQ);
+	} else if (cmd == FIONREAD) {
 		net_lock();
 		if (s->pcb.rxq_head)
 			n = s->pcb.rxq_head->len; /* Linux: the next datagram's size */
@@ -196,9 +199,13 @@ static void sock_release(struct file *f)
 {
 	struct sock *s = f->priv;
 
-	net_lock();
-	udp_close(&s->pcb);
-	net_unlock();
+	if (s->type == SOCK_STREAM) {
+		sock_tcp_release(s);
+	} else {
+		net_lock();
+		udp_close(&s->pcb);
+		net_unlock();
+	}
 	poll_head_release(&s->poll);
 	kfree(s);
 }
@@ -227,21 +234,22 @@ static int check_create(int domain, int type, int protocol)
 		return -EINVAL;
 	if (protocol < 0)
 		return -EINVAL;
-	if (base == SOCK_STREAM || base == SOCK_RAW)
-		return -EPROTONOSUPPORT; /* no TCP yet; no raw sockets */
-	if (base != SOCK_DGRAM)
+	if (base == SOCK_RAW)
+		return -EPROTONOSUPPORT; /* no raw sockets */
+	if (base != SOCK_DGRAM && base != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
-	if (protocol != IPPROTO_IP && protocol != IPPROTO_UDP)
+	if (protocol != IPPROTO_IP && protocol != (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
 		return -EPROTONOSUPPORT;
 	return 0;
 }
 
-static struct sock *sock_new(int type)
+struct sock *sock_new(int type)
 {
 	struct sock *s = kcalloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->type = type & SOCK_TYPE_MASK;
 	s->file.ops = &sock_ops;
 	s->file.flags = O_RDWR | (type & SOCK_NONBLOCK ? O_NONBLOCK : 0);
 	s->file.refs = 1;
@@ -254,7 +262,16 @@ static struct sock *sock_new(int type)
 	s->pcb.rcvbuf = SOCK_RCVBUF_DEFAULT;
 	s->sndbuf = SOCK_SNDBUF_DEFAULT;
 	s->ino = __atomic_add_fetch(&socks.last_ino, 1, __ATOMIC_RELAXED);
+	if (s->type == SOCK_STREAM && sock_tcp_open(s) < 0) {
+		kfree(s);
+		return NULL;
+	}
 	return s;
+}
+
+void sock_free(struct sock *s)
+{
+	sock_release(&s->file);
 }
 
 long sys_socket(int domain, int type, int protocol)
@@ -270,7 +287,7 @@ long sys_socket(int domain, int type, int protocol)
 		return -ENOMEM;
 	fd = fd_install(&s->file, type & SOCK_CLOEXEC);
 	if (fd < 0)
-		kfree(s);
+		sock_free(s);
 	return fd;
 }
 
@@ -301,7 +318,9 @@ long sys_bind(int fd, const void *addr, uint32_t len)
 	err = sock_addr_in(addr, len, &sa);
 	if (!err)
 		err = bind_family(&sa);
-	if (!err) {
+	if (!err && s->type == SOCK_STREAM) {
+		err = sock_tcp_bind(s, net_ntohl(sa.addr), net_ntohs(sa.port));
+	} else if (!err) {
 		net_lock();
 		err = udp_bind(&s->pcb, net_ntohl(sa.addr), net_ntohs(sa.port));
 		net_unlock();
@@ -335,7 +354,14 @@ long sys_connect(int fd, const void *addr, uint32_t len)
 	if (err == -EINVAL && (int32_t)len >= (int32_t)sizeof(sa.family) &&
 	    len <= SOCKADDR_STORAGE_LEN)
 		err = 0; /* short is fine for AF_UNSPEC; connect_locked checks the rest */
-	if (!err) {
+	if (!err && s->type == SOCK_STREAM) {
+		if (len < sizeof(sa))
+			err = -EINVAL;
+		else if (sa.family != AF_INET)
+			err = -EAFNOSUPPORT; /* AF_UNSPEC's disconnect is not served for streams */
+		else
+			err = sock_tcp_connect(s, net_ntohl(sa.addr), net_ntohs(sa.port));
+	} else if (!err) {
 		net_lock();
 		err = connect_locked(s, &sa, len);
 		net_unlock();
@@ -344,36 +370,57 @@ long sys_connect(int fd, const void *addr, uint32_t len)
 	return err;
 }
 
-/* What listen and accept answer on a socket: EOPNOTSUPP for datagram sockets. */
-static long not_for_datagrams(int fd)
+long sys_listen(int fd, int backlog)
 {
 	struct sock *s;
 	int err = sock_get(fd, &s);
 
 	if (err < 0)
 		return err;
+	err = s->type == SOCK_STREAM ? sock_tcp_listen(s, backlog) : -EOPNOTSUPP;
 	sock_put(s);
-	return -EOPNOTSUPP;
+	return err;
 }
 
-long sys_listen(int fd, int backlog)
+/* Installs the accepted socket c and tells its peer's name; the fd or -errno. */
+static long accept_install(struct sock *c, void *addr, uint32_t *len, int flags)
 {
-	(void)backlog;
-	return not_for_datagrams(fd);
-}
+	uint32_t a;
+	uint16_t port;
+	int fd, err;
 
-long sys_accept(int fd, void *addr, uint32_t *len)
-{
-	(void)addr;
-	(void)len;
-	return not_for_datagrams(fd);
+	sock_tcp_name(c, true, &a, &port);
+	if (addr) {
+		err = sock_addr_out(addr, len, a, port);
+		if (err < 0) {
+			sock_free(c); /* Linux too loses the connection on a bad address */
+			return err;
+		}
+	}
+	fd = fd_install(&c->file, flags & SOCK_CLOEXEC);
+	if (fd < 0)
+		sock_free(c);
+	return fd;
 }
 
 long sys_accept4(int fd, void *addr, uint32_t *len, int flags)
 {
+	struct sock *s, *c;
+	long err;
+
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
-	return sys_accept(fd, addr, len);
+	err = sock_get(fd, &s);
+	if (err < 0)
+		return err;
+	err = s->type == SOCK_STREAM ? sock_tcp_accept(s, flags, &c) : -EOPNOTSUPP;
+	sock_put(s);
+	return err < 0 ? err : accept_install(c, addr, len, flags);
+}
+
+long sys_accept(int fd, void *addr, uint32_t *len)
+{
+	return sys_accept4(fd, addr, len, 0);
 }
 
 long sys_shutdown(int fd, int how)
@@ -386,6 +433,11 @@ long sys_shutdown(int fd, int how)
 	if (how < SHUT_RD || how > SHUT_RDWR) {
 		sock_put(s);
 		return -EINVAL;
+	}
+	if (s->type == SOCK_STREAM) {
+		err = sock_tcp_shutdown(s, how);
+		sock_put(s);
+		return err;
 	}
 	net_lock();
 	/* Linux applies it even unconnected, and then says ENOTCONN. */
@@ -408,6 +460,13 @@ static long sock_name(int fd, void *addr, uint32_t *len, bool peer)
 
 	if (err < 0)
 		return err;
+	if (s->type == SOCK_STREAM) {
+		err = sock_tcp_name(s, peer, &a, &port);
+		if (!err)
+			err = sock_addr_out(addr, len, a, port);
+		sock_put(s);
+		return err;
+	}
 	net_lock();
 	if (peer && !(s->pcb.flags & UDP_F_CONNECTED))
 		err = -ENOTCONN;

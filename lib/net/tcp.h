@@ -108,6 +108,9 @@ int tcp_error(const struct tcp_pcb *pcb);
 void tcp_addrs(const struct tcp_pcb *pcb, uint32_t *laddr, uint16_t *lport, uint32_t *raddr,
 	       uint16_t *rport);
 
+/* The payload a segment to the peer carries at most (TCP_MAXSEG): 536 before a handshake. */
+uint32_t tcp_mss(const struct tcp_pcb *pcb);
+
 /* Options; buffer sizes apply before the connection starts (0: the default). */
 void tcp_set_nodelay(struct tcp_pcb *pcb, bool on);
 /* SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT (0: the default); counts idleness from now. */
@@ -120,6 +123,14 @@ int tcp_set_bufs(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
  * waiting for tcp_accept(). 0, -EADDRINUSE, -EINVAL (not CLOSED) or -ENOMEM.
  */
 int tcp_listen(struct tcp_pcb *pcb, uint32_t laddr, uint16_t lport, unsigned backlog);
+/* A connection waits in the listener's accept queue (poll's POLLIN). */
+bool tcp_accept_ready(const struct tcp_pcb *listener);
+/*
+ * Whether a block the socket layer does not see (closed by its socket:
+ * TIME_WAIT, FIN_WAIT_2, ..., or waiting in an accept queue) holds
+ * laddr:lport; laddr or its own 0 matches any. For bind()'s checks.
+ */
+bool tcp_port_held(uint32_t laddr, uint16_t lport);
 /* The oldest established connection of a listener, now the caller's; NULL if none. */
 struct tcp_pcb *tcp_accept(struct tcp_pcb *listener);
 /*
@@ -129,15 +140,30 @@ struct tcp_pcb *tcp_accept(struct tcp_pcb *listener);
 int tcp_connect(struct tcp_pcb *pcb, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 		uint64_t now);
 
+/*
+ * Moves len bytes between a ring and the caller's memory at offset off of
+ * its buffer: to_ring says which way. 0, or a negative errno (-EFAULT),
+ * and then the call moves nothing. The socket passes one that reaches the
+ * application through copy_from_app/copy_to_app, so no bounce is needed.
+ */
+typedef int (*tcp_copy_fn)(void *arg, size_t off, void *ring, size_t len, bool to_ring);
+
 /* Copies up to n bytes into the send ring: how many (0: full), or -EPIPE, -ENOTCONN. */
 long tcp_send(struct tcp_pcb *pcb, const void *buf, size_t n, uint64_t now);
+/* tcp_send() through copy (arg its own); also the copy's error. */
+long tcp_send_copy(struct tcp_pcb *pcb, tcp_copy_fn copy, void *arg, size_t n, uint64_t now);
 /*
  * Takes up to n received bytes (peek: leaves them): how many; 0 at the
  * end of the stream; -EAGAIN when none waits; the connection's error.
  */
 long tcp_recv(struct tcp_pcb *pcb, void *buf, size_t n, bool peek, uint64_t now);
+/* tcp_recv() through copy (arg its own); also the copy's error. */
+long tcp_recv_copy(struct tcp_pcb *pcb, tcp_copy_fn copy, void *arg, size_t n, bool peek,
+		   uint64_t now);
 /* Bytes waiting to be read, and whether the peer's FIN or an error came. */
 size_t tcp_readable(const struct tcp_pcb *pcb, bool *eof);
+/* Bytes in the send ring: not yet acknowledged (SIOCOUTQ). */
+size_t tcp_queued(const struct tcp_pcb *pcb);
 /* Free space in the send ring (0 once shut down for writing). */
 size_t tcp_writable(const struct tcp_pcb *pcb);
 

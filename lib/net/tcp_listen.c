@@ -249,6 +249,11 @@ void tcp_listen_unlink(struct tcp_pcb *c)
 	c->parent = NULL;
 }
 
+bool tcp_accept_ready(const struct tcp_pcb *lst)
+{
+	return lst->state == TCP_LISTEN && lst->listen->acceptq_head;
+}
+
 struct tcp_pcb *tcp_accept(struct tcp_pcb *lst)
 {
 	struct tcp_pcb *c;

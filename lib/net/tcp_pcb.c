@@ -205,6 +205,15 @@ int tcp_listener_add(struct tcp_pcb *pcb)
 	return 0;
 }
 
+bool tcp_port_held(uint32_t laddr, uint16_t lport)
+{
+	for (struct tcp_pcb *p = tcp.all; p; p = p->all_next)
+		if (!(p->flags & TCP_PCB_F_USER) && p->state != TCP_CLOSED && p->lport == lport &&
+		    (!laddr || !p->laddr || p->laddr == laddr))
+			return true;
+	return false;
+}
+
 void tcp_pcb_destroy(struct tcp_pcb *pcb)
 {
 	if (pcb->listen)

@@ -6,6 +6,7 @@
 #include "lib/net/tcp_priv.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "lib/net/net_priv.h"
 
@@ -37,6 +38,11 @@ void tcp_addrs(const struct tcp_pcb *pcb, uint32_t *laddr, uint16_t *lport, uint
 	*lport = pcb->lport;
 	*raddr = pcb->raddr;
 	*rport = pcb->rport;
+}
+
+uint32_t tcp_mss(const struct tcp_pcb *pcb)
+{
+	return pcb->state >= TCP_ESTABLISHED ? tcp_eff_mss(pcb) : TCP_MSS_DEFAULT;
 }
 
 void tcp_set_nodelay(struct tcp_pcb *pcb, bool on)
@@ -102,9 +108,41 @@ int tcp_connect(struct tcp_pcb *pcb, uint32_t laddr, uint16_t lport, uint32_t ra
 	return 0;
 }
 
+static int copy_mem(void *arg, size_t off, void *ring, size_t len, bool to_ring)
+{
+	uint8_t *mem = arg;
+
+	if (to_ring)
+		memcpy(ring, mem + off, len);
+	else
+		memcpy(mem + off, ring, len);
+	return 0;
+}
+
 long tcp_send(struct tcp_pcb *pcb, const void *buf, size_t n, uint64_t now)
 {
+	return tcp_send_copy(pcb, copy_mem, (void *)buf, n, now);
+}
+
+/* Copies n bytes between the caller and ring offset at, in the ring's two pieces. */
+static int ring_copy(struct tcp_ring *r, uint32_t at, uint32_t n, tcp_copy_fn copy, void *arg,
+		     bool to_ring)
+{
+	const uint8_t *p[2];
+	uint32_t l[2];
+	int err;
+
+	tcp_ring_pieces(r, at, n, p, l);
+	err = copy(arg, 0, (void *)p[0], l[0], to_ring);
+	if (!err && l[1])
+		err = copy(arg, l[0], (void *)p[1], l[1], to_ring);
+	return err;
+}
+
+long tcp_send_copy(struct tcp_pcb *pcb, tcp_copy_fn copy, void *arg, size_t n, uint64_t now)
+{
 	uint32_t room;
+	int err;
 
 	switch (pcb->state) {
 	case TCP_ESTABLISHED:
@@ -124,7 +162,9 @@ long tcp_send(struct tcp_pcb *pcb, const void *buf, size_t n, uint64_t now)
 	room = pcb->snd.cap - pcb->snd.len;
 	if (n > room)
 		n = room;
-	tcp_ring_write_at(&pcb->snd, pcb->snd.len, buf, (uint32_t)n);
+	err = ring_copy(&pcb->snd, pcb->snd.len, (uint32_t)n, copy, arg, true);
+	if (err < 0)
+		return err;
 	pcb->snd.len += (uint32_t)n;
 	tcp_output(pcb, now);
 	return (long)n;
@@ -176,12 +216,22 @@ static void autotune_rcv(struct tcp_pcb *pcb, uint32_t n, uint64_t now)
 
 long tcp_recv(struct tcp_pcb *pcb, void *buf, size_t n, bool peek, uint64_t now)
 {
+	return tcp_recv_copy(pcb, copy_mem, buf, n, peek, now);
+}
+
+long tcp_recv_copy(struct tcp_pcb *pcb, tcp_copy_fn copy, void *arg, size_t n, bool peek,
+		   uint64_t now)
+{
 	if (pcb->rcv.len && !n)
 		return 0;
 	if (pcb->rcv.len) {
+		int err;
+
 		if (n > pcb->rcv.len)
 			n = pcb->rcv.len;
-		tcp_ring_read_at(&pcb->rcv, 0, buf, (uint32_t)n);
+		err = ring_copy(&pcb->rcv, 0, (uint32_t)n, copy, arg, false);
+		if (err < 0)
+			return err;
 		if (!peek) {
 			tcp_ring_consume(&pcb->rcv, (uint32_t)n);
 			autotune_rcv(pcb, (uint32_t)n, now);
@@ -203,6 +253,11 @@ size_t tcp_readable(const struct tcp_pcb *pcb, bool *eof)
 	*eof = (pcb->flags & TCP_PCB_F_FIN_RCVD) || pcb->error ||
 	       (pcb->state == TCP_CLOSED && pcb->iss);
 	return pcb->rcv.len;
+}
+
+size_t tcp_queued(const struct tcp_pcb *pcb)
+{
+	return pcb->snd.len;
 }
 
 size_t tcp_writable(const struct tcp_pcb *pcb)

@@ -49,6 +49,16 @@ int netdev_xmit(struct netdev *nd, struct pbuf *p)
 	return fake.xmit_result;
 }
 
+/* TCP has its own tests (test_tcp*.c); here IP only hands it segments. */
+static unsigned tcp_given;
+
+void tcp_ip_input(struct pbuf *p, const struct ip_hdr *ih)
+{
+	(void)ih;
+	tcp_given++;
+	pbuf_free(p);
+}
+
 uint64_t net_now(void)
 {
 	return fake.now;
@@ -478,6 +488,10 @@ TEST(ip_unhandled_packets_are_dropped)
 	check_ip_drop(pkt, len, NET_CTR_IP_DROP_NOT_US, NULL);
 	len = ip_packet(pkt, GW_IP, OUR_IP, 47, l4, n);
 	check_ip_drop(pkt, len, NET_CTR_IP_DROP_PROTO, NULL);
+	tcp_given = 0;
+	len = ip_packet(pkt, GW_IP, OUR_IP, IP_PROTO_TCP, l4, n);
+	eth_input(ip_frame(pkt, len));
+	CHECK_EQ(tcp_given, 1); /* TCP is given its segments */
 	/* Options: a 24-byte header (one NOP option word). */
 	memmove(pkt + 24, pkt + 20, n);
 	memset(pkt + 20, 1, 4);

@@ -1401,3 +1401,80 @@ TEST(sequence_numbers_wrap)
 	CHECK_EQ(tcp_recv(pcb, buf, sizeof(buf), false, t.now), 3 * MSS);
 	CHECK(!memcmp(buf, pattern, 3 * MSS));
 }
+
+/* --- what the socket layer calls --- */
+
+/* A copy that fails on its second piece, as copy_from_app on a bad pointer would. */
+static int copy_calls;
+
+static int failing_copy(void *arg, size_t off, void *ring, size_t len, bool to_ring)
+{
+	(void)arg;
+	(void)off;
+	(void)ring;
+	(void)len;
+	(void)to_ring;
+	return ++copy_calls > 1 ? -EFAULT : 0;
+}
+
+/* Copies at offsets of the caller's buffer (arg), as the socket's iovec walk does. */
+static int offset_copy(void *arg, size_t off, void *ring, size_t len, bool to_ring)
+{
+	copy_calls++;
+	if (to_ring)
+		memcpy(ring, (uint8_t *)arg + off, len);
+	else
+		memcpy((uint8_t *)arg + off, ring, len);
+	return 0;
+}
+
+TEST(copies_through_a_callback_move_all_or_nothing)
+{
+	struct tcp_pcb *pcb = setup_open();
+	uint8_t buf[3000];
+	bool eof;
+
+	fill_pattern();
+	/* A ring that wraps: its head past the middle, so a copy takes two pieces. */
+	pcb->snd.head = pcb->snd.cap - 100;
+	copy_calls = 0;
+	CHECK_EQ(tcp_send_copy(pcb, failing_copy, NULL, 1000, t.now), -EFAULT);
+	CHECK_EQ(pcb->snd.len, 0);
+	CHECK_EQ(t.count, 0);
+	copy_calls = 0;
+	CHECK_EQ(tcp_send_copy(pcb, offset_copy, pattern, 1000, t.now), 1000);
+	CHECK_EQ(copy_calls, 2);
+	CHECK_EQ(last()->len, 1000);
+	CHECK(!memcmp(last()->data, pattern, 1000));
+	/* Receiving: a failed copy leaves the bytes for the next read. */
+	pcb->rcv.head = pcb->rcv.cap - 10;
+	inject(TCP_ACK | TCP_PSH, PEER_ISS + 1, pcb->iss + 1001, 65535, pattern, 50);
+	copy_calls = 0;
+	CHECK_EQ(tcp_recv_copy(pcb, failing_copy, NULL, sizeof(buf), false, t.now), -EFAULT);
+	CHECK_EQ(tcp_readable(pcb, &eof), 50);
+	copy_calls = 0;
+	CHECK_EQ(tcp_recv_copy(pcb, offset_copy, buf, sizeof(buf), true, t.now), 50);
+	CHECK_EQ(tcp_readable(pcb, &eof), 50); /* peeked */
+	CHECK_EQ(tcp_recv_copy(pcb, offset_copy, buf, sizeof(buf), false, t.now), 50);
+	CHECK_EQ(copy_calls, 4);
+	CHECK(!memcmp(buf, pattern, 50));
+	CHECK_EQ(tcp_readable(pcb, &eof), 0);
+}
+
+TEST(ports_held_by_closed_sockets_and_the_accept_queue)
+{
+	struct tcp_pcb *pcb = setup_open(), *lst;
+
+	CHECK(!tcp_port_held(US_IP, US_PORT)); /* a socket holds it: the socket layer knows */
+	tcp_close(pcb, t.now);
+	CHECK(tcp_port_held(US_IP, US_PORT)); /* FIN_WAIT_1, the core's now */
+	CHECK(tcp_port_held(IPV4_ANY, US_PORT));
+	CHECK(!tcp_port_held(US_IP, US_PORT + 1));
+	CHECK(!tcp_port_held(US_IP + 5, US_PORT));
+	CHECK_EQ(tcp_mss(pcb), MSS);
+	lst = tcp_pcb_new(&ops, NULL);
+	CHECK_EQ(tcp_mss(lst), 536); /* before a handshake, as Linux shows it */
+	CHECK(!tcp_accept_ready(lst));
+	CHECK_EQ(tcp_listen(lst, IPV4_ANY, US_PORT + 1, 4), 0);
+	CHECK(!tcp_accept_ready(lst));
+}
