@@ -6,7 +6,8 @@
 # /init runs every benchmark with the given repetitions, prints their
 # RESULT lines on the console, and powers off. A second initramfs,
 # boot.cpio.gz, only powers off: the boot benchmark's baseline. net.cpio.gz
-# runs udpecho on virtio-net (bench/net.sh); fs.cpio.gz mounts the 9p
+# runs udpecho on virtio-net (bench/net.sh), or tcpbench when the words
+# after "--" start with it (bench/tcp.sh); fs.cpio.gz mounts the 9p
 # device over v9fs at /mnt and runs the command after "--" on the kernel
 # command line (bench/fs.sh: fsbench; tests/integration/fs.sh: fstest).
 # Usage: bench/linux-guest.sh OUTDIR REPS BENCH...
@@ -89,8 +90,10 @@ rm -rf "$net"
 mkdir -p "$net"/{bin,proc,sys,dev,lib/modules}
 cp "$root/bin/busybox" "$net/bin/busybox"
 for m in "${netmods[@]}"; do cp "$out/modules/$m.ko" "$net/lib/modules/"; done
-make -s -C "$here" APP=udpecho linux >/dev/null
-cp "$here/build/udpecho/udpecho.linux" "$net/bin/udpecho"
+for b in udpecho tcpbench; do
+	make -s -C "$here" APP=$b linux >/dev/null
+	cp "$here/build/$b/$b.linux" "$net/bin/$b"
+done
 {
 	echo '#!/bin/busybox sh'
 	echo 'export PATH=/bin'
@@ -110,8 +113,11 @@ cp "$here/build/udpecho/udpecho.linux" "$net/bin/udpecho"
 	echo 'ip link set lo up'
 	echo 'ip link set eth0 up && ip addr add $addr dev eth0 && ip route add default via $gw'
 	echo 'echo "init: eth0 $addr $(cat /sys/class/net/eth0/address)"'
-	echo '/bin/udpecho "$@"'
-	echo 'echo "UDPECHO-EXIT $?"'
+	echo 'prog=udpecho'
+	echo 'case ${1:-} in tcpbench) prog=$1; shift ;; esac'
+	echo '/bin/$prog "$@"'
+	echo 'rc=$?'
+	echo 'echo "$(echo $prog | tr a-z A-Z)-EXIT $rc"'
 	echo 'poweroff -f'
 } >"$net/init"
 chmod +x "$net/init"

@@ -7,6 +7,7 @@
 # Linux guest / Ceres for times, Ceres / Linux guest for rates (metrics named
 # *_pps, *_mibps, *_per_s): above 1, Ceres is faster. bench/net.sh adds the
 # network: ping and UDP echo over a tap in a network namespace of its own;
+# bench/tcp.sh TCP: bulk, connection rate and latency over the same tap;
 # bench/fs.sh the file system: fsbench over 9p from a host directory.
 # Output: build/bench/results.md, results.tsv and results.svg.
 # Environment: BENCH_REPS (default 5), BENCH_MEM (MiB, default 256).
@@ -25,7 +26,8 @@ results=$out/raw.tsv
 declare -A target=([yield_roundtrip_ns]=12.6 [create_join_us]=14.9 [mutex_contended_ns]=1.49
 	[syscall_getppid_ns]=5 [malloc_free_ns]=1 [mutex_ns]=10
 	[udp_echo_pps]=1.5 [ping_rtt_median_us]=1
-	[fs_seq_write_mibps]=1 [fs_seq_read_mibps]=1 [fs_create_per_s]=1)
+	[fs_seq_write_mibps]=1 [fs_seq_read_mibps]=1 [fs_create_per_s]=1
+	[tcp_h2g_mibps]=1.5 [tcp_g2h_mibps]=1.5 [tcp_crr_per_s]=1.5 [tcp_rr_p99_us]=1)
 
 collect() { # SYSTEM LOG: append "system metric value" rows
 	awk -v sys="$1" '$1 == "RESULT" { print sys "\t" $2 "\t" $3 }' "$2" >>"$results"
@@ -69,6 +71,14 @@ bench/net.sh "$out/net" "$reps" "$out/linux/vmlinuz" "$out/linux/net.cpio.gz" ||
 for r in $(seq "$reps"); do
 	for sys in ceres linux native; do
 		[ -f "$out/net/$sys-$r.txt" ] && collect "$sys" "$out/net/$sys-$r.txt"
+	done
+done
+echo "bench: TCP, Ceres and the Linux guest on one tap" >&2
+bench/tcp.sh "$out/tcp" "$reps" "$out/linux/vmlinuz" "$out/linux/net.cpio.gz" ||
+	echo "bench: the TCP benchmark failed (see $out/tcp/)" >&2
+for r in $(seq "$reps"); do
+	for sys in ceres linux native; do
+		[ -f "$out/tcp/$sys-$r.txt" ] && collect "$sys" "$out/tcp/$sys-$r.txt"
 	done
 done
 echo "bench: the file system, Ceres and the Linux guest on one host directory each" >&2
@@ -150,6 +160,26 @@ END {
 		awk -v sys="$sys" '$1 == "INFO" && $2 == "sent" { l = l " " $7 "/" $3 } END { if (l != "") printf "Echo datagrams lost, %s, per repetition:%s.\n", sys, l }' \
 			$(ls "$out"/net/"$sys"-*.txt 2>/dev/null | sort -V) </dev/null
 	done
+	# TCP (bench/tcp.sh): bulk both ways, the connection rate, the latency.
+	awk -F'\t' '$1 ~ /^tcp_/ { c[$1] = $2; l[$1] = $3; h[$1] = $4; r[$1] = $5 }
+		END { if (!("tcp_h2g_mibps" in c)) exit
+			print ""
+			print "## TCP"
+			print ""
+			print "bench/apps/tcpbench on a tap in a network namespace (bench/tcp.sh): the same server binary on Ceres and in the Linux guest, the same client on the host, one connection at a time."
+			print ""
+			n["tcp_h2g_mibps"] = "Bulk, host to guest (MiB/s)"
+			n["tcp_g2h_mibps"] = "Bulk, guest to host (MiB/s)"
+			n["tcp_crr_per_s"] = "Connections, connect + 64-byte request echoed + close (per second)"
+			n["tcp_rr_median_us"] = "Request/response, 64 bytes, one outstanding, median (us)"
+			n["tcp_rr_p99_us"] = "Request/response, p99 (us)"
+			t["tcp_h2g_mibps"] = 1.5; t["tcp_g2h_mibps"] = 1.5; t["tcp_crr_per_s"] = 1.5; t["tcp_rr_p99_us"] = 1
+			split("tcp_h2g_mibps tcp_g2h_mibps tcp_crr_per_s tcp_rr_median_us tcp_rr_p99_us", order, " ")
+			for (i = 1; i <= 5; i++) {
+				k = order[i]
+				v = (k in t) ? sprintf(" (target %s%sx: %s)", k ~ /p99/ ? "> " : ">= ", t[k], (k ~ /p99/ ? r[k] + 0 > 1 : r[k] + 0 >= t[k]) ? "met" : "NOT met") : ""
+				printf "%s: Ceres %s, Linux guest %s, native %s: %sx%s.\n", n[k], c[k], l[k], h[k], r[k], v
+			} }' "$out/results.tsv"
 	# The file system (bench/fs.sh): the three figures and each guest's msize.
 	awk -F'\t' '$1 ~ /^fs_/ { c[$1] = $2; l[$1] = $3; h[$1] = $4; r[$1] = $5 }
 		END { if (!("fs_seq_write_mibps" in c)) exit
