@@ -55,6 +55,7 @@ run build udpecho APP=udpecho
 run build udpecho-linux APP=udpecho linux
 run build tcpecho APP=tcpecho
 run build tcpecho-linux APP=tcpecho linux
+run build tcpbench APP=tcpbench
 run build storestrings APP=storestrings
 run build storestrings-linux APP=storestrings linux
 run build netdev APP=netdev

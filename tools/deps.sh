@@ -13,9 +13,10 @@ need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
 need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
 	mformat:mtools)
 # The network tests and benchmark: namespaces and taps (iproute2), ping,
-# socat, and scapy for Debian's /usr/bin/python3 (malformed frames).
+# socat, scapy for Debian's /usr/bin/python3 (malformed frames), and tshark
+# (SACK blocks and retransmissions on a lossy link).
 need_net=(ip:iproute2 ping:iputils-ping socat:socat /usr/bin/python3:python3
-	/usr/lib/python3/dist-packages/scapy:python3-scapy)
+	/usr/lib/python3/dist-packages/scapy:python3-scapy tshark:tshark)
 need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}")
 need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils nasm:nasm
 	ip:iproute2 ping:iputils-ping)
@@ -46,6 +47,9 @@ echo "deps: missing ${missing_what[*]} (Debian packages: ${missing_pkgs[*]})" >&
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	echo "deps: installing them with apt-get" >&2
 	export DEBIAN_FRONTEND=noninteractive
+	# tshark's package asks whether to install dumpcap setuid: no.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections 2>/dev/null
 	if apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}" >&2 ||
 		{ apt-get update -q >&2 && apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}" >&2; }; then
 		exit 0
