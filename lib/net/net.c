@@ -202,8 +202,29 @@ int net_init(void)
 	return 0;
 }
 
+/* TCP's unacknowledged bytes, waited for while this thread may sleep (not in idle). */
+static void tcp_drain(void)
+{
+	uint64_t end = clock_monotonic_ns() + NET_TCP_DRAIN_MS * NSEC_PER_MSEC;
+	uint64_t left;
+
+	for (;;) {
+		net_lock();
+		left = tcp_unacked();
+		net_unlock();
+		if (!left || !irqs_enabled() || clock_monotonic_ns() >= end)
+			break;
+		thread_sleep_ns(NSEC_PER_MSEC, false);
+	}
+	if (left)
+		pr_warn("net: %lu bytes written to TCP connections were still unacknowledged "
+			"at exit; they are lost",
+			(unsigned long)left);
+}
+
 void net_drain(void)
 {
+	tcp_drain();
 	if (net.nd && !netdev_drain(net.nd, NET_DRAIN_MS * NSEC_PER_MSEC))
 		pr_warn("net: %s still held frames to send after %d ms; they are lost",
 			net.nd->name, NET_DRAIN_MS);

@@ -17,10 +17,15 @@ int net_init(void);
 /* Logs the stack's counters (the exit report). */
 void net_report(void);
 /*
- * On the way out: waits (at most NET_DRAIN_MS) until the device has sent
- * every frame it was given, so that the application's last replies leave
- * before the VM powers off; warns if they did not.
+ * On the way out: waits (at most NET_TCP_DRAIN_MS) until the peers have
+ * acknowledged everything written to TCP connections, the network thread
+ * sending and resending it meanwhile (a process's exit on Linux leaves
+ * that to the kernel; here the kernel ends with it); then (at most
+ * NET_DRAIN_MS) until the device has sent every frame it was given, so
+ * that the application's last replies leave before the VM powers off.
+ * Warns about what was left.
  */
+#define NET_TCP_DRAIN_MS 1000
 #define NET_DRAIN_MS 200
 void net_drain(void);
 

@@ -197,6 +197,8 @@ uint64_t tcp_next_deadline(void);
 
 /* Bytes held by all rings, and the number of blocks. */
 size_t tcp_mem(void);
+/* Bytes written to connections that the peers have not acknowledged yet (net_drain). */
+uint64_t tcp_unacked(void);
 unsigned tcp_pcb_count(void);
 
 #define TCP_COUNTERS(X)                                                       \

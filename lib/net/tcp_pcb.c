@@ -85,6 +85,15 @@ unsigned tcp_pcb_count(void)
 	return tcp.count;
 }
 
+uint64_t tcp_unacked(void)
+{
+	uint64_t n = 0;
+
+	for (struct tcp_pcb *p = tcp.all; p; p = p->all_next)
+		n += p->snd.len;
+	return n;
+}
+
 struct tcp_pcb *tcp_pcb_first(void)
 {
 	return tcp.all;

@@ -479,10 +479,12 @@ TEST(send_ring_bounds_writes_and_frees_on_ack)
 	CHECK_EQ(tcp_send(pcb, pattern, sizeof(pattern), t.now), TCP_SNDBUF_DEFAULT);
 	CHECK_EQ(tcp_writable(pcb), 0);
 	CHECK_EQ(tcp_send(pcb, pattern, 10, t.now), 0);
+	CHECK_EQ(tcp_unacked(), TCP_SNDBUF_DEFAULT); /* what net_drain waits for at exit */
 	clear_sent();
 	inject(TCP_ACK, PEER_ISS + 1, pcb->iss + 1 + 1000, 65535, NULL, 0);
 	CHECK(t.events & TCP_EV_WRITABLE);
 	CHECK_EQ(tcp_writable(pcb), 1000);
+	CHECK_EQ(tcp_unacked(), TCP_SNDBUF_DEFAULT - 1000);
 }
 
 TEST(rto_backs_off_and_rtt_is_measured)
