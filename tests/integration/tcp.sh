@@ -71,7 +71,7 @@ inns() { ip netns exec "$ns" "$@"; }
 # The active open's peer: it answers one line and closes. It listens on any
 # address of the namespace (the tap and its address come with run.sh), and
 # before the guest boots (tcpecho connects first).
-inns socat -T 60 "TCP-LISTEN:$active_port,reuseaddr" SYSTEM:'read l; echo "peer got: $l"' \
+ip netns exec "$ns" socat -T 60 "TCP-LISTEN:$active_port,reuseaddr" SYSTEM:'read l; echo "peer got: $l"' \
 	>"$out/tcp-active.peer" 2>&1 &
 helpers+=($!)
 
