@@ -376,13 +376,29 @@ void tcp_send_challenge_ack(struct tcp_pcb *pcb, uint64_t now)
 	tcp_send_ack(pcb, now);
 }
 
+/*
+ * RFC 7323 5.3's PAWS test, with Linux's two allowances for a link that
+ * reorders: a TSval one tick behind passes, and so does a pure duplicate
+ * ACK that was only overtaken (the later segments already moved
+ * ts_recent on), whose SACK blocks recovery needs. Dropping those made a
+ * sender on a reordering link lose most of its SACK information.
+ */
+static bool paws_rejects(const struct tcp_pcb *pcb, const struct tcp_seg *seg)
+{
+	if (!(pcb->flags & TCP_PCB_F_TS) || !seg->opt.has_ts || (seg->flags & TCP_RST))
+		return false;
+	if (!tcp_seq_lt(seg->opt.tsval + TCP_PAWS_SLACK, pcb->ts_recent))
+		return false;
+	return !(seg->len == 0 && (seg->flags & (TCP_SYN | TCP_FIN | TCP_ACK)) == TCP_ACK &&
+		 seg->seq == pcb->rcv_nxt && seg->ack == pcb->snd_una);
+}
+
 /* The first checks (RFC 9293 3.10.7.4 first to fourth); false: dropped. */
 static bool checks(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_t now)
 {
 	bool rst = seg->flags & TCP_RST;
 
-	if ((pcb->flags & TCP_PCB_F_TS) && seg->opt.has_ts && !rst &&
-	    tcp_seq_lt(seg->opt.tsval, pcb->ts_recent)) {
+	if (paws_rejects(pcb, seg)) {
 		tcp_count(TCP_CTR_DROP_PAWS);
 		tcp_send_ack(pcb, now);
 		return false;

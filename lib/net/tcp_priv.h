@@ -46,6 +46,7 @@
 #define TCP_CLOCK_G TCP_NS_PER_MS /* the granularity of our RTT samples */
 #define TCP_DELACK (40 * TCP_NS_PER_MS)
 #define TCP_MSL (30 * TCP_NS_PER_S)
+#define TCP_PAWS_SLACK 1 /* ticks of the peer's clock a TSval may lag ts_recent (Linux's) */
 #define TCP_FIN_TIMEOUT (60 * TCP_NS_PER_S)
 #define TCP_PERSIST_MIN (200 * TCP_NS_PER_MS)
 #define TCP_RETRIES_SYN 6

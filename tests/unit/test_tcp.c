@@ -560,6 +560,18 @@ TEST(timestamps_measure_rtt_per_ack_and_paws_drops_old)
 	CHECK_EQ(tcp_counter(TCP_CTR_DROP_PAWS), 1);
 	CHECK_EQ(t.count, 1);
 	CHECK_EQ(pcb->rcv.len, 0);
+	/* A pure duplicate ACK that was overtaken passes (its SACK blocks count)... */
+	inject_full(TCP_ACK, PEER_ISS + 1, pcb->iss + 101, 65535, NULL, 0, &o);
+	CHECK_EQ(tcp_counter(TCP_CTR_DROP_PAWS), 1);
+	/* ...and so does data one tick behind; two ticks is old. */
+	o.tsval = 5009;
+	inject_full(TCP_ACK, PEER_ISS + 1, pcb->iss + 101, 65535, pattern, 10, &o);
+	CHECK_EQ(tcp_counter(TCP_CTR_DROP_PAWS), 1);
+	CHECK_EQ(pcb->rcv.len, 10);
+	o.tsval = 5008;
+	inject_full(TCP_ACK, PEER_ISS + 11, pcb->iss + 101, 65535, pattern, 10, &o);
+	CHECK_EQ(tcp_counter(TCP_CTR_DROP_PAWS), 2);
+	CHECK_EQ(pcb->rcv.len, 10);
 }
 
 /* --- loss recovery --- */
