@@ -129,6 +129,30 @@ has_lines() {
 	return $rc
 }
 
+# inns CMD...: CMD in the network namespace the test made, $ns.
+inns() { ip netns exec "$ns" "$@"; }
+
+# serial_has NAME REGEX: the console of boot NAME so far has a line matching REGEX.
+serial_has() {
+	tr -d '\r' 2>/dev/null <"$out/$1.serial" | grep -qE -- "$2"
+}
+
+# finish NAME [SECONDS]: waits (60 s unless told) for the guest started in
+# the background as $runner to end by itself, then kills its QEMU by pid;
+# sets $status and strips the console's carriage returns.
+finish() {
+	local name=$1 deadline=$((SECONDS + ${2:-60}))
+	while kill -0 "$runner" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+	if kill -0 "$runner" 2>/dev/null; then
+		echo "    # $name: the guest did not end; killing it"
+		[ -s "$out/$name.pid" ] && kill -9 "$(cat "$out/$name.pid")" 2>/dev/null
+	fi
+	wait "$runner"
+	status=$?
+	touch "$out/$name.serial"
+	sed -i 's/\r$//' "$out/$name.serial"
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
 	local p

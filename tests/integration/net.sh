@@ -66,8 +66,6 @@ net_cleanup() {
 }
 trap net_cleanup EXIT
 
-inns() { ip netns exec "$ns" "$@"; }
-
 # Only images that use sockets carry the network (docs/abi.md): hello has
 # none of its code, udpecho has it all.
 net_syms=' (pci_|virtio|netdev_|pbuf_|arp_|udp_|dhcp_)'
@@ -117,11 +115,6 @@ start() {
 	runners+=("$runner")
 }
 
-# serial_has NAME REGEX: the console so far has a line matching REGEX.
-serial_has() {
-	tr -d '\r' 2>/dev/null <"$out/$1.serial" | grep -qE -- "$2"
-}
-
 # wait_ready NAME: until udpecho says it listens (and, with a second
 # argument, the console shows that regex too), the guest ends, or the time
 # is up. One check.
@@ -140,21 +133,6 @@ wait_ready() {
 	tr -d '\r' 2>/dev/null <"$out/$name.serial" | sed 's/^/    # /' | tail -8
 	sed 's/^/    # /' "$out/$name.stderr" | tail -3
 	return 1
-}
-
-# finish NAME: waits for the guest to end by itself (udpecho reached its
-# count), at most 60 s, then kills it; sets $status and cleans the console.
-finish() {
-	local name=$1 deadline=$((SECONDS + 60))
-	while kill -0 "$runner" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-	if kill -0 "$runner" 2>/dev/null; then
-		echo "    # $name: the guest did not end; killing it"
-		[ -s "$out/$name.pid" ] && kill -9 "$(cat "$out/$name.pid")" 2>/dev/null
-	fi
-	wait "$runner"
-	status=$?
-	touch "$out/$name.serial"
-	sed -i 's/\r$//' "$out/$name.serial"
 }
 
 # echo_check NAME HOST PORT WHERE: three lines and a 1400-byte datagram, one

@@ -66,8 +66,6 @@ if ! ip netns add "$ns" || ! ip netns exec "$ns" ip link set lo up; then
 	fail "tcp: could not make the network namespace $ns"
 	exit 0
 fi
-inns() { ip netns exec "$ns" "$@"; }
-
 # The active open's peer: it answers one line and closes. It listens on any
 # address of the namespace (the tap and its address come with run.sh), and
 # before the guest boots (tcpecho connects first).

@@ -84,8 +84,6 @@ if ! ip netns add "$ns" || ! ip netns exec "$ns" ip link set lo up; then
 	fail "tcp-hostile: could not make the network namespace $ns"
 	exit 0
 fi
-inns() { ip netns exec "$ns" "$@"; }
-
 # start NAME NS APP ARGS [run.sh options...]: boots APP with the application
 # arguments ARGS on a tap in namespace NS, in the background. Sets $runner.
 start() {
@@ -104,8 +102,8 @@ start() {
 wait_serial() {
 	local deadline=$((SECONDS + $3))
 	while [ $SECONDS -lt $deadline ]; do
-		tr -d '\r' 2>/dev/null <"$out/$1.serial" | grep -qE -- "$2" && return 0
-		kill -0 "$runner" 2>/dev/null || { tr -d '\r' <"$out/$1.serial" | grep -qE -- "$2"; return; }
+		serial_has "$1" "$2" && return 0
+		kill -0 "$runner" 2>/dev/null || { serial_has "$1" "$2"; return; }
 		sleep 0.1
 	done
 	return 1
@@ -120,21 +118,6 @@ ready() {
 		tr -d '\r' 2>/dev/null <"$out/$1.serial" | sed 's/^/    # /' | tail -6
 		return 1
 	fi
-}
-
-# finish NAME SECONDS: waits for the guest to end by itself, then kills it;
-# sets $status and cleans the console.
-finish() {
-	local deadline=$((SECONDS + $2))
-	while kill -0 "$runner" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-	if kill -0 "$runner" 2>/dev/null; then
-		echo "    # $1: the guest did not end; killing it"
-		[ -s "$out/$1.pid" ] && kill -9 "$(cat "$out/$1.pid")" 2>/dev/null
-	fi
-	wait "$runner"
-	status=$?
-	touch "$out/$1.serial"
-	sed -i 's/\r$//' "$out/$1.serial"
 }
 
 # listening PORT: waits (at most 10 s) until a peer in the namespace listens on PORT.
