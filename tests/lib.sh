@@ -153,11 +153,16 @@ finish() {
 	sed -i 's/\r$//' "$out/$name.serial"
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now, below
+# the kernel's ephemeral range: a port in that range may be the local end
+# of a client connection the test made (or one in TIME_WAIT), and a server
+# then fails to bind it although nothing listens.
 free_port() {
-	local p
+	local p lo=32768
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	((lo > 11024)) || lo=32768
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		(echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
 	done
 	echo 0
