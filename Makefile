@@ -17,6 +17,9 @@
 # may add APP_CFLAGS and APP_LDLIBS (-lm is accepted: musl keeps its math in
 # libc.a). It is compiled against Debian's musl and linked with musl's
 # crt1.o and libc.a, as a static Linux program would be (docs/abi.md).
+# A third-party program (apps/redis/) is an app.mk alone: its recipe
+# builds the program's objects with musl-gcc and names them (archives too)
+# in APP_EXTRA_OBJS, which are linked after the folder's own objects.
 #
 # A kernel test (tests/ktests/NAME/) is kernel code instead: it is built
 # into the kernel, may use the kernel's own headers, and the kernel runs its
@@ -24,8 +27,8 @@
 # inside of the kernel can check.
 
 APP ?= hello
-APP_DIR := $(patsubst %/,%,$(dir $(firstword $(wildcard apps/$(APP)/*.c tests/apps/$(APP)/*.c \
-	bench/apps/$(APP)/*.c tests/ktests/$(APP)/*.c))))
+APP_DIR := $(patsubst %/,%,$(dir $(firstword $(wildcard apps/$(APP)/*.c apps/$(APP)/app.mk \
+	tests/apps/$(APP)/*.c bench/apps/$(APP)/*.c tests/ktests/$(APP)/*.c))))
 ifeq ($(APP_DIR),)
 $(error no application '$(APP)': expected a folder apps/$(APP)/, tests/apps/$(APP)/, \
 	bench/apps/$(APP)/ or tests/ktests/$(APP)/)
@@ -33,6 +36,9 @@ endif
 KTEST := $(filter tests/ktests/%,$(APP_DIR))
 APP_CFLAGS :=
 APP_LDLIBS :=
+APP_EXTRA_OBJS :=
+# An app.mk may have rules of its own: none of them is the default goal.
+.DEFAULT_GOAL := all
 -include $(APP_DIR)/app.mk
 
 # The application's malloc: the kernel's heap, exported to it (ceres), or
@@ -150,7 +156,8 @@ APP_OBJS :=
 APP_LINK := $(LIBGCC)
 else
 APP_OBJS := $(APP_SRCS:%.c=$(OBJ)/%.o)
-APP_LINK := $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o $(APP_OBJS) -L$(MUSL_LIB) $(APP_LDLIBS) \
+APP_LINK := $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o $(APP_OBJS) $(APP_EXTRA_OBJS) -L$(MUSL_LIB) \
+	$(APP_LDLIBS) \
 	-Wl,--start-group $(MUSL_LIB)/libc.a $(LIBGCC) -Wl,--end-group $(MUSL_LIB)/crtn.o
 endif
 KERNEL_OBJS := $(KERNEL_C_OBJS) $(ASM_SRCS:%.asm=$(OBJ)/%.o)
@@ -206,7 +213,7 @@ $(OBJ)/ksyms0.S: tools/ksyms.sh
 $(OBJ)/%.o: $(OBJ)/%.S
 	$(Q)$(CC) -c $< -o $@
 
-$(BUILD)/ceres.pass1.elf: $(BUILD)/kernel.o $(APP_OBJS) $(OBJ)/ksyms0.o linker.ld
+$(BUILD)/ceres.pass1.elf: $(BUILD)/kernel.o $(APP_OBJS) $(APP_EXTRA_OBJS) $(OBJ)/ksyms0.o linker.ld
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(BUILD)/kernel.o $(APP_LINK) $(OBJ)/ksyms0.o -o $@
 
@@ -217,7 +224,8 @@ $(OBJ)/ksyms.S: $(BUILD)/ceres.pass1.elf tools/ksyms.sh
 # checks, abort's last resort) would halt until the next interrupt and then
 # run on. Every hlt outside the kernel's own code becomes an int3, so the
 # application crashing itself is reported (tools/trap-hlt.sh).
-$(BUILD)/ceres.elf: $(BUILD)/kernel.o $(APP_OBJS) $(OBJ)/ksyms.o linker.ld tools/trap-hlt.sh
+$(BUILD)/ceres.elf: $(BUILD)/kernel.o $(APP_OBJS) $(APP_EXTRA_OBJS) $(OBJ)/ksyms.o linker.ld \
+		tools/trap-hlt.sh
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(BUILD)/kernel.o $(APP_LINK) $(OBJ)/ksyms.o -o $@
 	$(Q)$(NM) -n --defined-only $(BUILD)/ceres.pass1.elf | grep -i ' t ' > $(OBJ)/pass1.syms
@@ -235,9 +243,10 @@ $(BUILD)/ceres: $(BUILD)/ceres.elf
 
 # The same objects as a static Linux executable, with musl's own startup.
 linux: $(BUILD)/$(APP).linux
-$(BUILD)/$(APP).linux: $(APP_OBJS)
+$(BUILD)/$(APP).linux: $(APP_OBJS) $(APP_EXTRA_OBJS)
 	$(if $(KTEST),$(error $(APP) is a kernel test: it has no Linux build))
 	$(call say,LD,$@)
+	@mkdir -p $(@D)
 	$(Q)$(CC) -nostdlib -static -no-pie -o $@ $(APP_LINK)
 
 # The kernel's own command-line splitter, on the host, for tools/mkiso.sh.

@@ -7,8 +7,11 @@ set -u
 what=${1:-run}
 
 # command-or-path:package
+# Third-party applications (apps/redis) are fetched as Debian source
+# packages (apt-get source: apt, patch, xz) and built with musl-gcc.
 need_run=(gcc:gcc make:make nasm:nasm ld:binutils objcopy:binutils nm:binutils
-	/usr/lib/x86_64-linux-musl/libc.a:musl-dev
+	/usr/lib/x86_64-linux-musl/libc.a:musl-dev musl-gcc:musl-tools
+	apt-get:apt patch:patch xz:xz-utils
 	qemu-system-x86_64:qemu-system-x86 /usr/share/qemu/qboot.rom:qemu-system-data)
 need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xorriso
 	mformat:mtools)
@@ -17,7 +20,11 @@ need_iso=(grub-mkrescue:grub-common /usr/lib/grub/i386-pc:grub-pc-bin xorriso:xo
 # (SACK blocks and retransmissions on a lossy link).
 need_net=(ip:iproute2 ping:iputils-ping socat:socat /usr/bin/python3:python3
 	/usr/lib/python3/dist-packages/scapy:python3-scapy tshark:tshark)
-need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}")
+# Redis's tests: Debian's redis-cli and redis-benchmark, and tclsh for
+# Redis's own test suite.
+need_redis=(redis-cli:redis-tools redis-benchmark:redis-tools tclsh:tcl)
+need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}"
+	"${need_redis[@]}")
 need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils nasm:nasm
 	ip:iproute2 ping:iputils-ping)
 
