@@ -53,7 +53,7 @@ TEST(settles_to_a_millisecond_in_about_ten_probes)
 	static const int64_t phases[] = { 0, 1, 5 * MS, SEC / 2, SEC - 1, 999 * MS };
 
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-		struct wallclock w;
+		struct wallclock w = { 0 };
 		int probes = follow(&w, phases[i], 3 * SEC + 123 * MS, 0, 40);
 
 		CHECK_CONTEXT("phase %lld ns", (long long)phases[i]);
@@ -69,7 +69,7 @@ TEST(a_first_reading_right_after_boot)
 	static const int64_t phases[] = { 10 * MS, 17 * MS, 19 * MS, 600 * MS };
 
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-		struct wallclock w;
+		struct wallclock w = { 0 };
 
 		follow(&w, phases[i], 18 * MS, 0, 40);
 		CHECK_CONTEXT("phase %lld ns", (long long)phases[i]);
@@ -81,7 +81,7 @@ TEST(a_first_reading_right_after_boot)
 /* Timer wakeups up to 3 ms late at random, as on a loaded host. */
 TEST(late_probes_still_settle)
 {
-	struct wallclock w;
+	struct wallclock w = { 0 };
 	int probes = follow(&w, 314 * MS, 2 * SEC, 3 * MS, 80);
 
 	CHECK(wallclock_settled(&w));
@@ -91,7 +91,7 @@ TEST(late_probes_still_settle)
 
 TEST(before_it_settles_the_error_is_under_a_second)
 {
-	struct wallclock w;
+	struct wallclock w = { 0 };
 
 	wallclock_start(&w, rtc_at(5 * SEC, 0), 5 * SEC);
 	CHECK(llabs(error_ns(&w, 0)) <= SEC / 2);
@@ -99,7 +99,7 @@ TEST(before_it_settles_the_error_is_under_a_second)
 
 TEST(once_settled_checks_come_further_apart)
 {
-	struct wallclock w;
+	struct wallclock w = { 0 };
 	uint64_t now, a, b;
 
 	follow(&w, 77 * MS, SEC, 0, 40);
@@ -115,7 +115,7 @@ TEST(once_settled_checks_come_further_apart)
 /* The monotonic clock runs 2% fast: the RTC soon disagrees, and the estimate restarts. */
 TEST(a_wrong_rate_is_noticed)
 {
-	struct wallclock w;
+	struct wallclock w = { 0 };
 	uint64_t now;
 	bool mismatch = false;
 
