@@ -42,9 +42,19 @@ void netdev_attach(struct netdev *nd, void (*rx)(struct netdev *, struct pbuf *)
 	nd->wake = wake;
 }
 
+static bool xmit_fits(const struct netdev *nd, const struct pbuf *p)
+{
+	if (!p->len)
+		return false;
+	if (p->flags & PBUF_F_GSO_TCPV4)
+		return (nd->features & NETDEV_F_TSO4) && (p->flags & PBUF_F_CSUM_NEEDED) &&
+		       p->gso_size && p->len <= nd->tso_max;
+	return p->len <= nd->mtu + NETDEV_ETH_HLEN;
+}
+
 int netdev_xmit(struct netdev *nd, struct pbuf *p)
 {
-	if (p->len > nd->mtu + NETDEV_ETH_HLEN || !p->len) {
+	if (!xmit_fits(nd, p)) {
 		nd->stats.tx_errors++;
 		pbuf_free(p);
 		return -EMSGSIZE;
@@ -80,4 +90,8 @@ void netdev_report(const struct netdev *nd)
 		(unsigned long)s->rx_drops, (unsigned long)s->rx_errors,
 		(unsigned long)s->tx_packets, (unsigned long)s->tx_bytes,
 		(unsigned long)s->tx_drops, (unsigned long)s->tx_errors);
+	if (nd->features & (NETDEV_F_TSO4 | NETDEV_F_RX_LARGE))
+		pr_info("%s: offload: %lu large frames received (merged by the device), "
+			"%lu sent (cut by the device)",
+			nd->name, (unsigned long)s->rx_gso, (unsigned long)s->tx_gso);
 }

@@ -26,12 +26,23 @@
 /* netdev.features: what the device does for the stack */
 #define NETDEV_F_TX_CSUM 0x1 /* fills L4 checksums of PBUF_F_CSUM_NEEDED frames */
 #define NETDEV_F_RX_CSUM 0x2 /* may mark received frames PBUF_F_CSUM_VALID */
+/*
+ * Takes TCP/IPv4 frames marked PBUF_F_GSO_TCPV4 (and PBUF_F_CSUM_NEEDED) of
+ * up to tso_max bytes and cuts them into segments of gso_size payload bytes.
+ */
+#define NETDEV_F_TSO4 0x4
+/*
+ * May hand up TCP/IPv4 frames beyond mtu (up to PBUF_LEN_MAX, in a big
+ * pbuf): segments the device merged, PBUF_F_GSO_TCPV4 with their gso_size.
+ */
+#define NETDEV_F_RX_LARGE 0x8
 
 struct netdev;
 
 struct netdev_ops {
 	/*
-	 * Queues p (a whole Ethernet frame) for sending; the reference passes
+	 * Queues p (a whole Ethernet frame, or with NETDEV_F_TSO4 a large TCP
+	 * segment to cut) for sending; the reference passes
 	 * to the device. 0, or -ENOBUFS if the transmit ring is full (p is
 	 * freed, counted as a drop). Until the transmit completes, p->data
 	 * and p->len are the driver's: it pushes its header and pulls it off
@@ -56,6 +67,7 @@ struct netdev_ops {
 struct netdev_stats {
 	uint64_t rx_packets, rx_bytes, rx_drops, rx_errors;
 	uint64_t tx_packets, tx_bytes, tx_drops, tx_errors;
+	uint64_t rx_gso, tx_gso; /* of the packets: merged by the device, or for it to cut */
 };
 
 struct netdev {
@@ -64,6 +76,8 @@ struct netdev {
 	uint8_t addr[NETDEV_ADDR_LEN];
 	uint16_t mtu;	   /* IP payload bytes a frame may carry (1500) */
 	unsigned features; /* NETDEV_F_* */
+	uint16_t
+		tso_max; /* with NETDEV_F_TSO4: the longest frame to cut, Ethernet header included */
 	bool link_up;
 	struct netdev_stats stats; /* kept by the driver */
 
@@ -83,8 +97,9 @@ void netdev_attach(struct netdev *nd, void (*rx)(struct netdev *, struct pbuf *)
 		   void (*wake)(struct netdev *), void *stack);
 
 /*
- * Wrappers that check what the ops may assume: xmit refuses an empty frame
- * or one longer than mtu + NETDEV_ETH_HLEN (-EMSGSIZE, freed, counted).
+ * Wrappers that check what the ops may assume: xmit refuses an empty frame,
+ * one longer than mtu + NETDEV_ETH_HLEN, or a PBUF_F_GSO_TCPV4 one that the
+ * device cannot cut or that is longer than tso_max (-EMSGSIZE, freed, counted).
  */
 int netdev_xmit(struct netdev *nd, struct pbuf *p);
 int netdev_poll(struct netdev *nd, int budget);

@@ -1,6 +1,6 @@
 /*
- * The packet-buffer pool (drivers/net/pbuf.h): a free list of fixed-size
- * buffers in one region, with interrupts off around every list change, so
+ * The packet-buffer pools (drivers/net/pbuf.h): free lists of fixed-size
+ * buffers in one region each (small ones, and the big ones of offload), with interrupts off around every list change, so
  * that a device's interrupt, the network thread and an application's send
  * may all allocate and free.
  */
@@ -11,12 +11,34 @@
 #include "arch/x86_64/arch.h"
 #include <assert.h>
 
-static struct {
+struct pool {
 	struct pbuf *bufs; /* the region, as an array */
 	struct pbuf *free; /* linked through next */
 	unsigned total, nfree;
 	uint64_t allocs, fails;
-} pool;
+};
+
+static struct pool small, big;
+
+/* Makes a pool of n headers at bufs; storage for each is at store + i * size, or its own mem. */
+static void pool_make(struct pool *pl, struct pbuf *bufs, size_t n, uint8_t *store, size_t size)
+{
+	pl->bufs = bufs;
+	pl->free = NULL;
+	for (size_t i = n; i-- > 0;) {
+		struct pbuf *p = &bufs[i];
+
+		p->pool_index = (uint16_t)i;
+		p->big = store != NULL;
+		p->buf = store ? store + i * size : p->mem;
+		p->size = (uint32_t)size;
+		p->refs = 0;
+		p->next = pl->free;
+		pl->free = p;
+	}
+	pl->total = pl->nfree = (unsigned)n;
+	pl->allocs = pl->fails = 0;
+}
 
 int pbuf_pool_init(void *mem, size_t size)
 {
@@ -24,44 +46,61 @@ int pbuf_pool_init(void *mem, size_t size)
 
 	if (!n || n > UINT16_MAX)
 		return -EINVAL;
-	pool.bufs = mem;
-	pool.free = NULL;
-	for (size_t i = n; i-- > 0;) {
-		pool.bufs[i].pool_index = (uint16_t)i;
-		pool.bufs[i].refs = 0;
-		pool.bufs[i].next = pool.free;
-		pool.free = &pool.bufs[i];
-	}
-	pool.total = pool.nfree = (unsigned)n;
+	pool_make(&small, mem, n, NULL, PBUF_SIZE);
 	return 0;
 }
 
-struct pbuf *pbuf_alloc(size_t headroom)
+int pbuf_big_pool_init(void *mem, size_t size)
+{
+	size_t n = size / (sizeof(struct pbuf) + PBUF_BIG_SIZE);
+
+	if (!n || n > UINT16_MAX)
+		return -EINVAL;
+	pool_make(&big, mem, n, (uint8_t *)mem + n * sizeof(struct pbuf), PBUF_BIG_SIZE);
+	return 0;
+}
+
+static struct pbuf *pool_alloc(struct pool *pl, size_t headroom)
 {
 	unsigned long flags = irq_save();
-	struct pbuf *p = pool.free;
+	struct pbuf *p = pl->free;
 
-	pool.allocs++;
-	if (!p || headroom > PBUF_SIZE) {
-		pool.fails++;
+	pl->allocs++;
+	if (!p || headroom > p->size) {
+		pl->fails++;
 		irq_restore(flags);
 		return NULL;
 	}
-	pool.free = p->next;
-	pool.nfree--;
+	pl->free = p->next;
+	pl->nfree--;
 	irq_restore(flags);
 	p->next = NULL;
 	p->data = p->buf + headroom;
 	p->len = 0;
 	p->flags = 0;
-	p->csum_start = p->csum_offset = 0;
+	p->csum_start = p->csum_offset = p->gso_size = 0;
 	p->refs = 1;
 	return p;
+}
+
+struct pbuf *pbuf_alloc(size_t headroom)
+{
+	return pool_alloc(&small, headroom);
 }
 
 struct pbuf *pbuf_alloc_tx(void)
 {
 	return pbuf_alloc(PBUF_HEADROOM);
+}
+
+struct pbuf *pbuf_alloc_big(size_t headroom)
+{
+	return pool_alloc(&big, headroom);
+}
+
+unsigned pbuf_big_free(void)
+{
+	return big.nfree;
 }
 
 void pbuf_ref(struct pbuf *p)
@@ -76,15 +115,17 @@ void pbuf_ref(struct pbuf *p)
 void pbuf_free(struct pbuf *p)
 {
 	unsigned long flags;
+	struct pool *pl;
 
 	if (!p)
 		return;
+	pl = p->big ? &big : &small;
 	flags = irq_save();
-	assert(p->refs > 0 && p == &pool.bufs[p->pool_index]);
+	assert(p->refs > 0 && p == &pl->bufs[p->pool_index]);
 	if (!--p->refs) {
-		p->next = pool.free;
-		pool.free = p;
-		pool.nfree++;
+		p->next = pl->free;
+		pl->free = p;
+		pl->nfree++;
 	}
 	irq_restore(flags);
 }
@@ -109,7 +150,7 @@ uint8_t *pbuf_pull(struct pbuf *p, size_t n)
 
 size_t pbuf_tailroom(const struct pbuf *p)
 {
-	return (size_t)(p->buf + PBUF_SIZE - (p->data + p->len));
+	return (size_t)(p->buf + p->size - (p->data + p->len));
 }
 
 uint8_t *pbuf_put(struct pbuf *p, size_t n)
@@ -132,9 +173,13 @@ void pbuf_stats(struct pbuf_stats *st)
 {
 	unsigned long flags = irq_save();
 
-	st->allocs = pool.allocs;
-	st->fails = pool.fails;
-	st->total = pool.total;
-	st->free = pool.nfree;
+	st->allocs = small.allocs;
+	st->fails = small.fails;
+	st->total = small.total;
+	st->free = small.nfree;
+	st->big_allocs = big.allocs;
+	st->big_fails = big.fails;
+	st->big_total = big.total;
+	st->big_free = big.nfree;
 	irq_restore(flags);
 }

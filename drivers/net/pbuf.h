@@ -4,6 +4,11 @@
  * fixed pool (no malloc per packet). A device's receive buffers are pbufs,
  * so a received frame goes up the stack without a copy.
  *
+ * A second, smaller pool holds big buffers (PBUF_BIG_SIZE) for the frames
+ * of segmentation offload: a TCP segment of up to 64 KiB that the device
+ * cuts (PBUF_F_GSO_TCPV4), or one that it merged on receipt. It exists
+ * only once a driver that uses them gave it memory (pbuf_big_pool_init).
+ *
  * The pool is shared by everything and safe in any context (interrupts
  * off inside); pbuf_alloc() never blocks: an empty pool is NULL, and the
  * caller drops and counts.
@@ -19,25 +24,41 @@
 #define PBUF_SIZE 2048
 /* Headroom that pbuf_alloc_tx() leaves: virtio-net, Ethernet, IPv4 and UDP headers fit. */
 #define PBUF_HEADROOM 128
+/* The longest packet a pbuf holds (len is 16 bits), device headers included. */
+#define PBUF_LEN_MAX 65535u
+/* A big buffer's storage: the headroom and the longest packet. */
+#define PBUF_BIG_SIZE (PBUF_HEADROOM + PBUF_LEN_MAX + 1)
 
 /* pbuf.flags */
 #define PBUF_F_CSUM_VALID 0x1  /* rx: the device checked the L4 checksum */
 #define PBUF_F_CSUM_NEEDED 0x2 /* tx: the device is to fill the L4 checksum (csum_start/offset) */
+/*
+ * A TCP/IPv4 segment longer than one frame: on tx the device cuts it into
+ * segments of gso_size payload bytes (with PBUF_F_CSUM_NEEDED); on rx the
+ * device merged segments of gso_size into it.
+ */
+#define PBUF_F_GSO_TCPV4 0x4
 
 struct pbuf {
 	struct pbuf *next;		  /* for queues of packets: the owner's to use */
 	uint8_t *data;			  /* the packet's first byte */
+	uint8_t *buf;			  /* the storage: mem, or a big buffer's */
+	uint32_t size;			  /* bytes at buf */
 	uint16_t len;			  /* bytes from data */
 	uint16_t flags;			  /* PBUF_F_* */
 	uint16_t csum_start, csum_offset; /* tx with PBUF_F_CSUM_NEEDED: from data */
+	uint16_t gso_size;		  /* with PBUF_F_GSO_TCPV4: payload bytes per segment */
 	uint16_t refs;
-	uint16_t pool_index; /* which buffer of the pool this is */
-	uint8_t buf[PBUF_SIZE];
+	uint16_t pool_index; /* which buffer of its pool this is */
+	bool big;	     /* from the big pool */
+	uint8_t mem[PBUF_SIZE];
 };
 
 struct pbuf_stats {
-	uint64_t allocs, fails; /* pbuf_alloc() calls, and how many found the pool empty */
-	unsigned total, free;	/* buffers */
+	uint64_t allocs, fails;		/* pbuf_alloc() calls, and how many found the pool empty */
+	unsigned total, free;		/* buffers */
+	uint64_t big_allocs, big_fails; /* the same for pbuf_alloc_big() */
+	unsigned big_total, big_free;
 };
 
 /*
@@ -46,10 +67,21 @@ struct pbuf_stats {
  */
 int pbuf_pool_init(void *mem, size_t size);
 
+/*
+ * The big pool from size bytes at mem: as many big buffers (a struct pbuf
+ * and PBUF_BIG_SIZE bytes each) as fit. Once, by the driver that wants
+ * them. 0, or -EINVAL if not even one fits.
+ */
+int pbuf_big_pool_init(void *mem, size_t size);
+
 /* A buffer with refs 1, data at buf + headroom and len 0; NULL if the pool is empty. */
 struct pbuf *pbuf_alloc(size_t headroom);
 /* pbuf_alloc(PBUF_HEADROOM): for a packet the stack builds. */
 struct pbuf *pbuf_alloc_tx(void);
+/* The same from the big pool; NULL if it is empty or was never made. */
+struct pbuf *pbuf_alloc_big(size_t headroom);
+/* Big buffers free now (a hint: any context may take one meanwhile). */
+unsigned pbuf_big_free(void);
 /* Another reference (a queue and a device both holding it). */
 void pbuf_ref(struct pbuf *p);
 /* Drops a reference; the last returns the buffer to the pool. NULL is ignored. */

@@ -4,6 +4,14 @@
  * their headroom. One MSI-X vector serves both queues and only wakes the
  * network thread; netdev_poll() does the work there.
  *
+ * Segmentation offload (docs/net.md, "Offload"): with HOST_TSO4 the stack
+ * may send a TCP segment of up to 64 KiB in a big pbuf, which the device
+ * cuts (gso_type TCPV4, gso_size the MSS). With GUEST_TSO4 and MRG_RXBUF
+ * the device may merge received segments into one frame spread over
+ * several posted buffers (num_buffers); such a frame is copied into one
+ * big pbuf and goes up whole. Without MRG_RXBUF, GUEST_TSO4 would need
+ * 64 KiB receive buffers, so it is asked for only together with it.
+ *
  * Locking: the transmit ring is used by xmit (any thread, under the
  * stack's lock) and by poll (the network thread): interrupts are off
  * around each use. The receive ring is the network thread's; the
@@ -20,6 +28,7 @@
 #include "drivers/virtio/virtio.h"
 #include "drivers/virtio/virtio_net_regs.h"
 #include "kernel/irq.h"
+#include "kernel/page.h"
 #include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/random.h"
@@ -37,23 +46,41 @@
 #define VNET_MSIX_QUEUES 0 /* MSI-X table entries */
 #define VNET_MSIX_CONFIG 1
 #define VNET_MSIX_WANTED 2
+#define VNET_TCP_DOFF_BYTE 12 /* the TCP header's data offset, in its high nibble */
 
 #define VNET_FEATURES                                                                            \
 	(VIRTIO_FEATURE(VIRTIO_NET_F_MAC) | VIRTIO_FEATURE(VIRTIO_NET_F_STATUS) |                \
 	 VIRTIO_FEATURE(VIRTIO_NET_F_CSUM) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |           \
 	 VIRTIO_FEATURE(VIRTIO_RING_F_INDIRECT_DESC) | VIRTIO_FEATURE(VIRTIO_RING_F_EVENT_IDX) | \
 	 VIRTIO_FEATURE(VIRTIO_F_ANY_LAYOUT))
+/* Large receives: merged segments over several buffers (5.1.6.3, 5.1.6.4). */
+#define VNET_FEATURES_RX_LARGE \
+	(VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF))
+#define VNET_BIG_BUFFERS_MIN 16 /* above the 8 that sends leave for receives (tcp_ip.c) */
+#define VNET_BIG_BUFFERS_MAX 256
 
 static int rx_buffers = 128;
 PARAM_INT("virtio_net.rx_buffers", rx_buffers, 1, VNET_QUEUE_SIZE_MAX,
 	  "receive buffers virtio-net keeps posted (pbufs from the shared pool)");
+static bool use_tso = true;
+PARAM_BOOL("virtio_net.tso", use_tso,
+	   "send TCP segments of up to 64 KiB for the device to cut (HOST_TSO4), if offered");
+static bool use_rx_large = true;
+PARAM_BOOL("virtio_net.rx_large", use_rx_large,
+	   "let the device merge received TCP segments into frames of up to 64 KiB "
+	   "(GUEST_TSO4 with MRG_RXBUF), if offered");
+static int big_buffers = 32;
+PARAM_INT("virtio_net.big_buffers", big_buffers, VNET_BIG_BUFFERS_MIN, VNET_BIG_BUFFERS_MAX,
+	  "64 KiB packet buffers made for segmentation offload (for sends in flight and "
+	  "merged receives; when none is free, sends go as single segments)");
 
 static struct {
 	bool present;
 	struct netdev nd;
 	struct virtio_dev vd;
 	struct virtq rx, tx;
-	unsigned hdr_len;      /* 12 with VERSION_1, 10 legacy */
+	unsigned hdr_len;      /* 12 with VERSION_1 or MRG_RXBUF, 10 legacy */
+	bool mrg_rxbuf;	       /* a received frame may span several buffers */
 	bool split_hdr;	       /* no ANY_LAYOUT: the header in a descriptor of its own */
 	bool config_changed;   /* set by the config interrupt */
 	bool in_poll;	       /* a thread is in vnet_poll() */
@@ -210,21 +237,108 @@ static uint16_t rx_csum_flags(const struct virtio_net_hdr *h)
 	return 0;
 }
 
-/* One finished receive buffer: the frame goes up in place. */
+/* The next used receive buffer, or NULL; len is the bytes the device wrote. */
+static struct pbuf *rx_next(uint32_t *len)
+{
+	struct pbuf *p = virtq_get_used(&vnet.rx, len);
+
+	if (p) {
+		vnet.stats.rx_posted--;
+		if (*len > p->size)
+			*len = p->size; /* a device writing past the buffer: kept within it */
+	}
+	return p;
+}
+
+/*
+ * The rest of a frame that spans n buffers (MRG_RXBUF), the first of
+ * which is first: all of it copied into one big pbuf (first is freed),
+ * or NULL (dropped and counted; every buffer of the frame is consumed).
+ */
+static struct pbuf *rx_merge(struct pbuf *first, unsigned n)
+{
+	struct pbuf *big = pbuf_alloc_big(0);
+	bool fits = big != NULL;
+
+	if (fits)
+		memcpy(pbuf_put(big, first->len), first->data, first->len);
+	pbuf_free(first);
+	for (unsigned i = 1; i < n; i++) {
+		uint32_t len;
+		struct pbuf *p = rx_next(&len);
+
+		if (!p) {
+			stop_device("a frame's num_buffers is more than the buffers it used");
+			pbuf_free(big);
+			return NULL;
+		}
+		if (fits && pbuf_tailroom(big) >= len && big->len + len <= PBUF_LEN_MAX)
+			memcpy(pbuf_put(big, len), p->buf, len);
+		else
+			fits = false;
+		pbuf_free(p);
+	}
+	if (!fits) {
+		vnet.stats.rx_merge_drops++;
+		vnet.nd.stats.rx_drops++;
+		pbuf_free(big);
+		return NULL;
+	}
+	return big;
+}
+
+/* What the header says of a merged TCP segment; false if the frame is to be dropped. */
+static bool rx_gso(struct pbuf *p, const struct virtio_net_hdr *h)
+{
+	if (h->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return true;
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 ||
+	    !virtio_has_feature(&vnet.vd, VIRTIO_NET_F_GUEST_TSO4)) {
+		if (!vnet.stats.rx_bad_gso++)
+			pr_warn(VNET_NAME ": a received frame with gso_type %#x, which was not "
+					  "negotiated; dropped (counted as rx bad gso)",
+				h->gso_type);
+		return false;
+	}
+	p->flags |= PBUF_F_GSO_TCPV4;
+	p->gso_size = h->gso_size;
+	vnet.nd.stats.rx_gso++;
+	return true;
+}
+
+/* One finished receive buffer: the frame goes up in place, or merged from several. */
 static void rx_frame(struct pbuf *p, uint32_t len)
 {
-	const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)p->buf;
+	struct virtio_net_hdr h = { 0 };
+	unsigned n = 1;
 
-	vnet.stats.rx_posted--;
 	if (len <= vnet.hdr_len) {
 		vnet.stats.rx_short++;
 		vnet.nd.stats.rx_errors++;
 		pbuf_free(p);
 		return;
 	}
+	memcpy(&h, p->buf, vnet.hdr_len);
 	p->data = p->buf + vnet.hdr_len;
 	p->len = (uint16_t)(len - vnet.hdr_len);
-	p->flags = rx_csum_flags(h);
+	if (vnet.mrg_rxbuf)
+		n = h.num_buffers;
+	if (n != 1) {
+		if (!n || n > (unsigned)rx_buffers) {
+			pbuf_free(p);
+			stop_device("a received frame's num_buffers is out of range");
+			return;
+		}
+		p = rx_merge(p, n);
+		if (!p)
+			return;
+	}
+	p->flags = rx_csum_flags(&h);
+	if (!rx_gso(p, &h)) {
+		vnet.nd.stats.rx_errors++;
+		pbuf_free(p);
+		return;
+	}
 	vnet.nd.stats.rx_packets++;
 	vnet.nd.stats.rx_bytes += p->len;
 	vnet.nd.rx(&vnet.nd, p);
@@ -234,9 +348,9 @@ static int rx_process(int budget)
 {
 	int done = 0;
 
-	while (done < budget) {
+	while (done < budget && !vnet.stats.stopped) {
 		uint32_t len;
-		struct pbuf *p = virtq_get_used(&vnet.rx, &len);
+		struct pbuf *p = rx_next(&len);
 
 		if (!p)
 			break;
@@ -267,7 +381,23 @@ static int tx_reclaim(void)
 	return done;
 }
 
-static void tx_fill_hdr(struct virtio_net_hdr *h, const struct pbuf *p)
+/*
+ * A TCP segment for the device to cut (5.1.6.2): gso_size its MSS, and
+ * hdr_len the headers in front of the payload (Ethernet, IPv4, TCP with
+ * its options), which the device repeats on every piece. frame is where
+ * the Ethernet header starts; netdev_xmit() checked the flags.
+ */
+static void tx_fill_gso(struct virtio_net_hdr *h, const struct pbuf *p, const uint8_t *frame)
+{
+	unsigned doff = (unsigned)(frame[p->csum_start + VNET_TCP_DOFF_BYTE] >> 4) * 4;
+
+	h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h->gso_size = p->gso_size;
+	h->hdr_len = (uint16_t)(p->csum_start + doff);
+	vnet.nd.stats.tx_gso++;
+}
+
+static void tx_fill_hdr(struct virtio_net_hdr *h, const struct pbuf *p, const uint8_t *frame)
 {
 	memset(h, 0, vnet.hdr_len);
 	h->gso_type = VIRTIO_NET_HDR_GSO_NONE;
@@ -281,6 +411,8 @@ static void tx_fill_hdr(struct virtio_net_hdr *h, const struct pbuf *p)
 	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h->csum_start = p->csum_start;
 	h->csum_offset = p->csum_offset;
+	if (p->flags & PBUF_F_GSO_TCPV4)
+		tx_fill_gso(h, p, frame);
 }
 
 static int tx_post(struct pbuf *p)
@@ -295,7 +427,7 @@ static int tx_post(struct pbuf *p)
 			     vnet.hdr_len);
 		return -EINVAL;
 	}
-	tx_fill_hdr((struct virtio_net_hdr *)hdr, p);
+	tx_fill_hdr((struct virtio_net_hdr *)hdr, p, hdr + vnet.hdr_len);
 	err = virtq_add(&vnet.tx, sg, buf_sg(sg, hdr, p->len), NULL, 0, p);
 	if (err == -ENOSPC)
 		virtq_kick_force(&vnet.tx);
@@ -492,26 +624,121 @@ static int setup_queues(void)
 }
 
 /* What the negotiated features mean for the header and the stack. */
-static void apply_features(void)
+static void apply_features(bool big)
 {
 	bool v1 = virtio_has_feature(&vnet.vd, VIRTIO_F_VERSION_1);
 
-	vnet.hdr_len = v1 ? VIRTIO_NET_HDR_LEN_V1 : VIRTIO_NET_HDR_LEN_LEGACY;
+	vnet.mrg_rxbuf = virtio_has_feature(&vnet.vd, VIRTIO_NET_F_MRG_RXBUF);
+	vnet.hdr_len = v1 || vnet.mrg_rxbuf ? VIRTIO_NET_HDR_LEN_V1 : VIRTIO_NET_HDR_LEN_LEGACY;
 	vnet.split_hdr = !v1 && !virtio_has_feature(&vnet.vd, VIRTIO_F_ANY_LAYOUT);
 	if (virtio_has_feature(&vnet.vd, VIRTIO_NET_F_CSUM))
 		vnet.nd.features |= NETDEV_F_TX_CSUM;
 	if (virtio_has_feature(&vnet.vd, VIRTIO_NET_F_GUEST_CSUM))
 		vnet.nd.features |= NETDEV_F_RX_CSUM;
+	if (big && virtio_has_feature(&vnet.vd, VIRTIO_NET_F_HOST_TSO4)) {
+		vnet.nd.features |= NETDEV_F_TSO4;
+		vnet.nd.tso_max = (uint16_t)(PBUF_LEN_MAX - vnet.hdr_len);
+	}
+	if (virtio_has_feature(&vnet.vd, VIRTIO_NET_F_GUEST_TSO4))
+		vnet.nd.features |= NETDEV_F_RX_LARGE;
+}
+
+/* The offloads asked for: what the parameters allow and the big buffers make possible. */
+static uint64_t offload_features(bool big)
+{
+	uint64_t f = 0;
+
+	if (big && use_tso)
+		f |= VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO4);
+	if (big && use_rx_large)
+		f |= VNET_FEATURES_RX_LARGE;
+	return f;
+}
+
+/*
+ * The features' rules (5.1.3.1): HOST_TSO4 needs CSUM, GUEST_TSO4 needs
+ * GUEST_CSUM, and here also MRG_RXBUF (or 64 KiB receive buffers), which
+ * alone is harmless. Which offloads the negotiated set cannot keep.
+ */
+static uint64_t offload_conflicts(void)
+{
+	uint64_t f = vnet.vd.features, bad = 0;
+
+	if ((f & VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO4)) &&
+	    !(f & VIRTIO_FEATURE(VIRTIO_NET_F_CSUM)))
+		bad |= VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO4);
+	if ((f & VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4)) &&
+	    (!(f & VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF)) ||
+	     !(f & VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM))))
+		bad |= VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4);
+	return bad;
+}
+
+/*
+ * Negotiates, and again without the offloads whose rules the device's
+ * offer breaks (the handshake starts over from a reset).
+ */
+static int negotiate(bool big)
+{
+	uint64_t wanted = VNET_FEATURES | offload_features(big), bad;
+	int err = virtio_negotiate(&vnet.vd, wanted);
+
+	if (err < 0)
+		return err;
+	bad = offload_conflicts();
+	if (!bad)
+		return 0;
+	pr_info(VNET_NAME ": offload features %#lx lack what they need; negotiating without them",
+		(unsigned long)bad);
+	return virtio_negotiate(&vnet.vd, wanted & ~bad);
+}
+
+/*
+ * The big pbufs of offload, from pages of their own: made before the
+ * handshake (without them no offload is asked for) and given back if
+ * none was negotiated. false if there are none.
+ */
+static bool big_pool_alloc(void **mem, size_t *pages)
+{
+	size_t bytes = (size_t)big_buffers * (sizeof(struct pbuf) + PBUF_BIG_SIZE);
+
+	*mem = NULL;
+	if (!use_tso && !use_rx_large)
+		return false;
+	*pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	*mem = page_alloc(*pages);
+	if (!*mem)
+		pr_warn(VNET_NAME ": no memory for %d big packet buffers; no segmentation offload",
+			big_buffers);
+	return *mem != NULL;
+}
+
+static void big_pool_keep(void *mem, size_t pages)
+{
+	if (!mem)
+		return;
+	if (vnet.nd.features & (NETDEV_F_TSO4 | NETDEV_F_RX_LARGE)) {
+		pbuf_big_pool_init(mem, pages * PAGE_SIZE);
+		return;
+	}
+	page_free(mem, pages);
 }
 
 /* Everything up to DRIVER_OK; 0 or a negative errno (the device marked FAILED). */
 static int bring_up(void)
 {
-	int err = virtio_negotiate(&vnet.vd, VNET_FEATURES);
+	void *big_mem;
+	size_t big_pages = 0;
+	bool big = big_pool_alloc(&big_mem, &big_pages);
+	int err = negotiate(big);
 
-	if (err < 0)
+	if (err < 0) {
+		if (big)
+			page_free(big_mem, big_pages);
 		return err;
-	apply_features();
+	}
+	apply_features(big);
+	big_pool_keep(big_mem, big_pages);
 	setup_irqs();
 	err = setup_queues();
 	if (err < 0) {

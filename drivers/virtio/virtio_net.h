@@ -25,6 +25,8 @@ struct virtio_net_stats {
 	uint64_t timer_polls;	    /* wakes from the polling timer (no MSI-X) */
 	uint64_t rx_no_buffer;	    /* refills that found the pbuf pool empty */
 	uint64_t rx_short;	    /* frames shorter than the virtio-net header */
+	uint64_t rx_merge_drops;    /* merged frames dropped: no big pbuf, or too long */
+	uint64_t rx_bad_gso;	    /* received gso_type that was not negotiated */
 	uint64_t device_errors;	    /* broken rings, DEVICE_NEEDS_RESET */
 	uint64_t tx_stalls;	    /* the device sat on transmits: notified again */
 	unsigned rx_posted;	    /* receive buffers with the device now */

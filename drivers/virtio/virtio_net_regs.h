@@ -34,6 +34,8 @@
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE 0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
+#define VIRTIO_NET_HDR_GSO_ECN 0x80 /* with GUEST_ECN / HOST_ECN only */
 
 struct virtio_net_hdr {
 	uint8_t flags;
@@ -42,7 +44,7 @@ struct virtio_net_hdr {
 	uint16_t gso_size;
 	uint16_t csum_start;
 	uint16_t csum_offset;
-	uint16_t num_buffers; /* with VERSION_1 or MRG_RXBUF only */
+	uint16_t num_buffers; /* with VERSION_1 or MRG_RXBUF only: rx buffers the frame spans */
 } __attribute__((packed));
 
 /* Without VERSION_1 and MRG_RXBUF the header ends before num_buffers. */

@@ -219,7 +219,9 @@ int ip_output(struct pbuf *p, uint32_t src, uint32_t dst, uint8_t proto)
 	struct netdev *nd = eth_dev();
 	struct ip_hdr *h;
 
-	if (!ip_is_local(dst) && nd && p->len + IP_HDR_LEN > nd->mtu) {
+	/* A TSO segment is longer on purpose: netdev_xmit() checks it against the device's limit. */
+	if (!ip_is_local(dst) && nd && !(p->flags & PBUF_F_GSO_TCPV4) &&
+	    p->len + IP_HDR_LEN > nd->mtu) {
 		pbuf_free(p);
 		return -EMSGSIZE;
 	}

@@ -81,6 +81,7 @@ void net_kick(void);
 	X(ETH_DROP_DST, "eth: dropped, not for our address")            \
 	X(ETH_TX_FAIL, "eth: sends the device refused")                 \
 	X(NOBUFS, "net: packet buffers not available")                  \
+	X(TSO_SOFT, "net: TSO segments cut by the stack instead")       \
 	X(ARP_RX, "arp: packets received")                              \
 	X(ARP_REQUESTS_SENT, "arp: requests sent")                      \
 	X(ARP_REPLIES_SENT, "arp: replies sent")                        \

@@ -64,6 +64,10 @@ struct tcp_seg {
  * and the payload in up to two pieces (the ring may wrap). The checksum
  * is filled, or with csum_offload holds the pseudo-header sum for the
  * device to complete (PBUF_F_CSUM_NEEDED, csum_offset 16 from the header).
+ * With gso_size (only with tso_max, and then csum_offload) the payload is
+ * longer than a segment: the device is to cut it into segments of gso_size
+ * bytes, each with this header (TSO); tcp_out_piece() makes them when the
+ * platform cannot. Such a segment carries no SYN, FIN or RST.
  */
 struct tcp_out {
 	uint32_t saddr, daddr;
@@ -72,6 +76,7 @@ struct tcp_out {
 	const uint8_t *data[2];
 	uint32_t len[2];
 	bool csum_offload;
+	uint16_t gso_size;
 };
 
 struct tcp_config {
@@ -79,6 +84,11 @@ struct tcp_config {
 	int (*output)(const struct tcp_out *out);
 	uint16_t mtu;	      /* the device's: our MSS is mtu - 40 */
 	bool tx_csum_offload; /* NETDEV_F_TX_CSUM */
+	/*
+	 * NETDEV_F_TSO4 (with tx_csum_offload): the longest segment, TCP
+	 * header included, that output() takes to be cut; 0: no TSO.
+	 */
+	uint32_t tso_max;
 };
 
 /* Events (a mask) for struct tcp_ops.event. */
@@ -190,6 +200,12 @@ int tcp_seg_parse(const uint8_t *buf, size_t len, uint32_t saddr, uint32_t daddr
 void tcp_segment_arrives(const struct tcp_seg *seg, uint64_t now);
 /* Copies a segment to send into buf (room for hlen + payload); its length. */
 size_t tcp_out_flatten(const struct tcp_out *out, uint8_t *buf, size_t room);
+/*
+ * Of a TSO segment, the segment with payload bytes [off, off + n) as the
+ * device would cut it: its sequence, FIN and PSH on the last piece only,
+ * its own checksum (or pseudo-header sum), no gso_size.
+ */
+void tcp_out_piece(const struct tcp_out *out, uint32_t off, uint32_t n, struct tcp_out *piece);
 
 /* Runs the timers that are due; the next deadline (NET_NEVER: none). */
 uint64_t tcp_timer(uint64_t now);
@@ -230,7 +246,8 @@ unsigned tcp_pcb_count(void);
 	X(ZERO_WINDOW_PROBES, "tcp: zero-window probes sent")                 \
 	X(KEEPALIVE_PROBES, "tcp: keepalive probes sent")                     \
 	X(TIMEOUTS, "tcp: connections timed out")                             \
-	X(TX_FAIL, "tcp: sends the layer below refused")
+	X(TX_FAIL, "tcp: sends the layer below refused")                      \
+	X(TSO_TX, "tcp: large segments sent for the device to cut (TSO)")
 
 #define TCP_COUNTER_ENUM(name, text) TCP_CTR_##name,
 enum tcp_counter { TCP_COUNTERS(TCP_COUNTER_ENUM) TCP_CTR_COUNT };

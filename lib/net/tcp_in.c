@@ -302,7 +302,9 @@ static void in_order(struct tcp_pcb *pcb, const uint8_t *d, uint32_t len, uint64
 	pcb->rcv.len += len;
 	pcb->rcv_nxt += len;
 	ooo_drain(pcb);
-	if (++pcb->segs_unacked >= 2)
+	/* One beyond our MSS is several that the device merged (large receive): ACKed at once. */
+	pcb->segs_unacked += len > tcp_our_mss() ? 2 : 1;
+	if (pcb->segs_unacked >= 2)
 		pcb->flags |= TCP_PCB_F_ACK_NOW;
 	else if (pcb->delack_at == TCP_NEVER)
 		pcb->delack_at = now + TCP_DELACK;

@@ -12,23 +12,22 @@
 #include "lib/net/tcp.h"
 
 #define TCP_MTU_LOOPBACK 1500 /* no device: segments as if on Ethernet (one pbuf each) */
+/*
+ * Big pbufs that sends leave for the frames a device merges on receipt: a
+ * bulk send must not take them all and make the other direction drop.
+ */
+#define TCP_BIG_RX_RESERVE 8
 
 static struct {
 	struct tcp_config cfg; /* the core keeps a pointer to it */
 } tcp_ip;
 
-/* The core's output: one segment into a packet buffer, to IP. */
-static int output(const struct tcp_out *out)
+/* One segment flattened into p, to IP; a TSO segment marked for the device to cut. */
+static int send_in(struct pbuf *p, const struct tcp_out *out)
 {
-	struct pbuf *p = pbuf_alloc_tx();
 	size_t n = out->hlen + out->len[0] + out->len[1];
-	uint8_t *at;
+	uint8_t *at = pbuf_put(p, n);
 
-	if (!p) {
-		net_count(NET_CTR_NOBUFS);
-		return -ENOBUFS;
-	}
-	at = pbuf_put(p, n);
 	if (!at) {
 		pbuf_free(p);
 		return -EMSGSIZE;
@@ -39,7 +38,55 @@ static int output(const struct tcp_out *out)
 		p->csum_start = ETH_HDR_LEN + IP_HDR_LEN; /* from data once both are pushed */
 		p->csum_offset = offsetof(struct tcp_hdr, csum);
 	}
+	if (out->gso_size) {
+		p->flags |= PBUF_F_GSO_TCPV4;
+		p->gso_size = out->gso_size;
+	}
 	return ip_output(p, out->saddr, out->daddr, IP_PROTO_TCP);
+}
+
+static int send_one(const struct tcp_out *out)
+{
+	struct pbuf *p = pbuf_alloc_tx();
+
+	if (!p) {
+		net_count(NET_CTR_NOBUFS);
+		return -ENOBUFS;
+	}
+	return send_in(p, out);
+}
+
+/*
+ * A TSO segment goes whole in a big pbuf; to one of our own addresses (no
+ * device to cut it) or when few big pbufs are free, it is cut here into the
+ * segments the device would have made. The first failure ends it: the
+ * rest is in the ring, and the RTO sends it.
+ */
+static int send_tso(const struct tcp_out *out)
+{
+	uint32_t len = out->len[0] + out->len[1];
+	struct pbuf *p = NULL;
+	int err = 0;
+
+	if (!ip_is_local(out->daddr) && pbuf_big_free() > TCP_BIG_RX_RESERVE)
+		p = pbuf_alloc_big(PBUF_HEADROOM);
+	if (p)
+		return send_in(p, out);
+	net_count(NET_CTR_TSO_SOFT);
+	for (uint32_t off = 0; off < len && !err; off += out->gso_size) {
+		struct tcp_out piece;
+
+		tcp_out_piece(out, off, len - off < out->gso_size ? len - off : out->gso_size,
+			      &piece);
+		err = send_one(&piece);
+	}
+	return err;
+}
+
+/* The core's output: one segment into a packet buffer, to IP. */
+static int output(const struct tcp_out *out)
+{
+	return out->gso_size ? send_tso(out) : send_one(out);
 }
 
 void tcp_ip_init(void)
@@ -49,6 +96,11 @@ void tcp_ip_init(void)
 	tcp_ip.cfg.output = output;
 	tcp_ip.cfg.mtu = nd ? nd->mtu : TCP_MTU_LOOPBACK;
 	tcp_ip.cfg.tx_csum_offload = nd && (nd->features & NETDEV_F_TX_CSUM);
+	/* TSO needs the device to fill the checksums of the segments it cuts. */
+	tcp_ip.cfg.tso_max = 0;
+	if (tcp_ip.cfg.tx_csum_offload && (nd->features & NETDEV_F_TSO4) &&
+	    nd->tso_max > ETH_HDR_LEN + IP_HDR_LEN)
+		tcp_ip.cfg.tso_max = nd->tso_max - ETH_HDR_LEN - IP_HDR_LEN;
 	tcp_init(&tcp_ip.cfg);
 }
 

@@ -134,9 +134,11 @@ static void send_syn(struct tcp_pcb *pcb, uint64_t now)
 /*
  * Sends up to len bytes from seq (and the FIN if fin and they reach it);
  * the sequence space it used. The payload is cut to what fits beside the
- * options.
+ * options, unless tso: then a longer one goes as one TSO segment (the
+ * caller kept it to tso_room()), without the FIN, which follows alone.
  */
-static uint32_t send_seg(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, bool fin, uint64_t now)
+static uint32_t send_seg(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, bool fin, bool tso,
+			 uint64_t now)
 {
 	struct tcp_sack_block b[TCP_SACK_BLOCKS_MAX];
 	struct tcp_hdr_args a;
@@ -148,7 +150,11 @@ static uint32_t send_seg(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, bool f
 		tcp_opt_ts(&a, tcp_ts_now(pcb, now), pcb->ts_recent);
 	tcp_opt_sack(&a, b, sack_blocks(pcb, b));
 	room = pcb->peer_mss - a.optlen;
-	if (len > room) {
+	if (len > room && tso) {
+		out.gso_size = (uint16_t)room;
+		fin = false;
+		tcp_count(TCP_CTR_TSO_TX);
+	} else if (len > room) {
 		len = room;
 		fin = false;
 	}
@@ -185,7 +191,7 @@ uint32_t tcp_send_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t n, uint64_t 
 	n = tcp_min32(n, tcp_min32(seg_room(pcb), end - seq));
 	if (!n && !(fin && seq == end))
 		return 0;
-	used = send_seg(pcb, seq, n, fin, now);
+	used = send_seg(pcb, seq, n, fin, false, now);
 	if ((pcb->flags & TCP_PCB_F_RTT_TIMING) && tcp_seq_leq(seq, pcb->rtt_seq) &&
 	    tcp_seq_lt(pcb->rtt_seq, seq + used))
 		pcb->flags &=
@@ -220,13 +226,42 @@ static uint32_t limited_transmit(const struct tcp_pcb *pcb)
 	return tcp_min32(pcb->dupacks, TCP_DUPTHRESH - 1) * tcp_eff_mss(pcb);
 }
 
-/* Sends the next new (or, after a timeout, resent) segment from snd_nxt; false if none. */
+/*
+ * With TSO (tcp_config.tso_max), the payload of one TSO segment: as many
+ * whole segments of seg bytes as fit beside the header; else seg.
+ */
+static uint32_t tso_room(const struct tcp_pcb *pcb, uint32_t seg)
+{
+	uint32_t max = tcp_cfg()->tso_max, hlen = TCP_HDR_LEN + (pcb->peer_mss - seg);
+
+	if (max < hlen + 2 * seg)
+		return seg;
+	return (max - hlen) / seg * seg;
+}
+
+/*
+ * A TSO segment's length: len (more than seg) less a short tail, which
+ * goes (or waits, by Nagle) on its own as it would without TSO. Only with
+ * TCP_NODELAY does the tail of all there is go in the same segment.
+ */
+static uint32_t tso_cut(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail, uint32_t seg)
+{
+	if (len == avail && (pcb->flags & TCP_PCB_F_NODELAY))
+		return len;
+	return len - len % seg;
+}
+
+/*
+ * Sends the next new (or, after a timeout, resent) segment from snd_nxt;
+ * false if none. New data may go as one TSO segment of several; what is
+ * resent goes a segment at a time, as every retransmission does.
+ */
 static bool send_next(struct tcp_pcb *pcb, uint64_t now)
 {
-	uint32_t room = UINT32_MAX, sacked = 0, end, avail, wnd, flight, usable, len;
-	bool fin;
+	uint32_t room = UINT32_MAX, sacked = 0, end, avail, wnd, flight, usable, len, seg, max;
+	bool fin, resend = tcp_seq_lt(pcb->snd_nxt, pcb->snd_max);
 
-	if (tcp_seq_lt(pcb->snd_nxt, pcb->snd_max))
+	if (resend)
 		sacked = tcp_sack_skip(pcb, &room); /* resending after a timeout */
 	end = tcp_data_end(pcb);
 	fin = tcp_fin_pending(pcb) && tcp_seq_leq(pcb->snd_nxt, end);
@@ -234,11 +269,15 @@ static bool send_next(struct tcp_pcb *pcb, uint64_t now)
 	wnd = tcp_min32(pcb->snd_wnd, pcb->cwnd + limited_transmit(pcb));
 	flight = pcb->snd_nxt - pcb->snd_una - sacked;
 	usable = wnd > flight ? wnd - flight : 0;
-	len = tcp_min32(tcp_min32(avail, room), tcp_min32(usable, seg_room(pcb)));
+	seg = seg_room(pcb);
+	max = resend ? seg : tso_room(pcb, seg);
+	len = tcp_min32(tcp_min32(avail, room), tcp_min32(usable, max));
+	if (len > seg)
+		len = tso_cut(pcb, len, avail, seg);
 
 	if (!may_send(pcb, len, avail, fin))
 		return false;
-	pcb->snd_nxt += send_seg(pcb, pcb->snd_nxt, len, fin, now);
+	pcb->snd_nxt += send_seg(pcb, pcb->snd_nxt, len, fin, len > seg, now);
 	pcb->snd_max = tcp_seq_max(pcb->snd_max, pcb->snd_nxt);
 	return true;
 }
@@ -319,7 +358,7 @@ void tcp_send_ack(struct tcp_pcb *pcb, uint64_t now)
 	 * ACK with that old sequence would be unacceptable to the peer, which would
 	 * answer it with another ACK, and so on (BSD does the same for this reason).
 	 */
-	send_seg(pcb, pcb->snd_max, 0, false, now);
+	send_seg(pcb, pcb->snd_max, 0, false, false, now);
 }
 
 void tcp_send_rst(struct tcp_pcb *pcb, uint64_t now)

@@ -219,27 +219,18 @@ void tcp_opt_sack(struct tcp_hdr_args *a, const struct tcp_sack_block *b, unsign
 	}
 }
 
-void tcp_build(struct tcp_out *out, const struct tcp_hdr_args *a)
+/*
+ * The checksum of out's header and payload into its field, or with
+ * csum_offload the pseudo-header sum for the device to complete.
+ */
+static void out_csum(struct tcp_out *out)
 {
 	uint8_t *h = out->hdr;
 	uint32_t plen = out->len[0] + out->len[1];
-	uint32_t sum;
+	uint32_t sum =
+		net_csum_pseudo(out->saddr, out->daddr, IP_PROTO_TCP, (uint16_t)(out->hlen + plen));
 
-	out->saddr = a->saddr;
-	out->daddr = a->daddr;
-	out->hlen = TCP_HDR_LEN + a->optlen;
-	put16(h, a->sport);
-	put16(h + 2, a->dport);
-	put32(h + 4, a->seq);
-	put32(h + 8, a->ack);
-	h[12] = (uint8_t)((out->hlen / TCP_DOFF_UNIT) << TCP_DOFF_SHIFT);
-	h[13] = a->flags;
-	put16(h + 14, a->wnd);
-	put16(h + 16, 0);
-	put16(h + 18, 0);
-	memcpy(h + TCP_HDR_LEN, a->opt, a->optlen);
-	sum = net_csum_pseudo(a->saddr, a->daddr, IP_PROTO_TCP, (uint16_t)(out->hlen + plen));
-	out->csum_offload = tcp_cfg()->tx_csum_offload;
+	put16(h + offsetof(struct tcp_hdr, csum), 0);
 	if (out->csum_offload) {
 		put16(h + offsetof(struct tcp_hdr, csum), net_csum_reduce(sum));
 		return;
@@ -259,6 +250,55 @@ void tcp_build(struct tcp_out *out, const struct tcp_hdr_args *a)
 		sum = net_csum_add(sum, out->data[1], out->len[1]);
 	}
 	put16(h + offsetof(struct tcp_hdr, csum), net_csum_fold(sum));
+}
+
+void tcp_build(struct tcp_out *out, const struct tcp_hdr_args *a)
+{
+	uint8_t *h = out->hdr;
+
+	out->saddr = a->saddr;
+	out->daddr = a->daddr;
+	out->hlen = TCP_HDR_LEN + a->optlen;
+	put16(h, a->sport);
+	put16(h + 2, a->dport);
+	put32(h + 4, a->seq);
+	put32(h + 8, a->ack);
+	h[12] = (uint8_t)((out->hlen / TCP_DOFF_UNIT) << TCP_DOFF_SHIFT);
+	h[13] = a->flags;
+	put16(h + 14, a->wnd);
+	put16(h + 16, 0);
+	put16(h + 18, 0);
+	memcpy(h + TCP_HDR_LEN, a->opt, a->optlen);
+	out->csum_offload = tcp_cfg()->tx_csum_offload;
+	out_csum(out);
+}
+
+void tcp_out_piece(const struct tcp_out *out, uint32_t off, uint32_t n, struct tcp_out *piece)
+{
+	unsigned k = 0;
+
+	*piece = *out;
+	piece->gso_size = 0;
+	put32(piece->hdr + 4, get32(out->hdr + 4) + off);
+	if (off + n < out->len[0] + out->len[1])
+		piece->hdr[13] &=
+			(uint8_t) ~(TCP_FIN | TCP_PSH); /* as a device cuts (RFC 9293 3.1) */
+	piece->data[0] = piece->data[1] = NULL;
+	piece->len[0] = piece->len[1] = 0;
+	for (unsigned i = 0; i < 2 && n; i++) {
+		uint32_t take;
+
+		if (off >= out->len[i]) {
+			off -= out->len[i];
+			continue;
+		}
+		take = tcp_min32(out->len[i] - off, n);
+		piece->data[k] = out->data[i] + off;
+		piece->len[k++] = take;
+		off = 0;
+		n -= take;
+	}
+	out_csum(piece);
 }
 
 size_t tcp_out_flatten(const struct tcp_out *out, uint8_t *buf, size_t room)

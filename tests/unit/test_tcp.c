@@ -94,6 +94,15 @@ static struct tcp_seg *last(void)
 	return t.count ? &t.sent[t.count - 1].seg : &t.sent[0].seg;
 }
 
+/* What a device does to a segment whose checksum field holds the pseudo-header sum. */
+static void complete_csum(uint8_t *seg, size_t len)
+{
+	uint16_t c = net_csum(seg, len);
+
+	seg[16] = (uint8_t)(c >> 8);
+	seg[17] = (uint8_t)c;
+}
+
 /* What a scripted segment carries besides its header. */
 struct inj {
 	bool syn_opts; /* MSS 1460 and, as the flags below say, WS, SACK-permitted, TS */
@@ -109,8 +118,8 @@ static struct inj no_opts;
 /* The segment a describes, with len bytes of data: built, serialised, parsed and handed in. */
 static void arrive(const struct tcp_hdr_args *a, const void *data, uint32_t len)
 {
+	static uint8_t buf[TCP_HDR_MAX + 65536]; /* up to a large receive's 64 KiB */
 	struct tcp_out out = { 0 };
-	uint8_t buf[TCP_HDR_MAX + 4096];
 	struct tcp_seg seg;
 	size_t n;
 
@@ -118,6 +127,8 @@ static void arrive(const struct tcp_hdr_args *a, const void *data, uint32_t len)
 	out.len[0] = len;
 	tcp_build(&out, a);
 	n = tcp_out_flatten(&out, buf, sizeof(buf));
+	if (out.csum_offload)
+		complete_csum(buf, n); /* built under a config with checksum offload */
 	CHECK_EQ(tcp_seg_parse(buf, n, a->saddr, a->daddr, false, &seg), 0);
 	tcp_segment_arrives(&seg, t.now);
 }
@@ -1284,6 +1295,311 @@ TEST(checksum_offload_seeds_the_pseudo_header)
 	CHECK(out.csum_offload);
 	CHECK_EQ(out.hdr[16] << 8 | out.hdr[17],
 		 net_csum_reduce(net_csum_pseudo(US_IP, PEER_IP, IP_PROTO_TCP, TCP_HDR_LEN)));
+}
+
+/* --- segmentation offload (TSO) and large received segments --- */
+
+#define TSO_MAX (65535 - 12 - 14 - 20) /* what tcp_ip.c gives for virtio-net */
+#define TSO_FRAMES_MAX 64
+
+/* What the device was handed: each TSO segment's first sequence, payload and gso_size. */
+static struct {
+	unsigned count;
+	uint32_t seq[TSO_FRAMES_MAX], len[TSO_FRAMES_MAX];
+	uint16_t gso[TSO_FRAMES_MAX];
+} tso;
+
+/* One wire segment into t.sent with the checksum completed as a device does, parsed. */
+static void record_wire(const struct tcp_out *out)
+{
+	struct sent *s;
+
+	CHECK(out->csum_offload);
+	if (t.count == SENT_MAX)
+		return;
+	s = &t.sent[t.count++];
+	s->len = tcp_out_flatten(out, s->raw, sizeof(s->raw));
+	CHECK(s->len > 0);
+	complete_csum(s->raw, s->len);
+	CHECK_EQ(tcp_seg_parse(s->raw, s->len, out->saddr, out->daddr, false, &s->seg), 0);
+}
+
+/* A device with TSO: a large segment is logged, then cut with tcp_out_piece() as it would. */
+static int record_tso(const struct tcp_out *out)
+{
+	uint32_t len = out->len[0] + out->len[1];
+
+	if (!out->gso_size) {
+		record_wire(out);
+		return t.output_result;
+	}
+	CHECK(len > out->gso_size);
+	CHECK(out->hlen + len <= TSO_MAX);
+	CHECK(!(out->hdr[13] & (TCP_SYN | TCP_FIN | TCP_RST)));
+	if (tso.count < TSO_FRAMES_MAX) {
+		tso.seq[tso.count] = (uint32_t)out->hdr[4] << 24 | (uint32_t)out->hdr[5] << 16 |
+				     (uint32_t)out->hdr[6] << 8 | out->hdr[7];
+		tso.len[tso.count] = len;
+		tso.gso[tso.count++] = out->gso_size;
+	}
+	for (uint32_t off = 0; off < len; off += out->gso_size) {
+		struct tcp_out piece;
+
+		tcp_out_piece(out, off, len - off < out->gso_size ? len - off : out->gso_size,
+			      &piece);
+		CHECK_EQ(piece.gso_size, 0);
+		record_wire(&piece);
+	}
+	return t.output_result;
+}
+
+static void setup_tso(void)
+{
+	setup();
+	memset(&tso, 0, sizeof(tso));
+	t.cfg.output = record_tso;
+	t.cfg.tx_csum_offload = true;
+	t.cfg.tso_max = TSO_MAX;
+}
+
+/* Each wire segment since the last clear carries the pattern at its offset from s0. */
+static void check_wire_payload(uint32_t s0)
+{
+	for (unsigned i = 0; i < t.count; i++) {
+		const struct tcp_seg *g = &t.sent[i].seg;
+
+		if (g->len)
+			CHECK(!memcmp(g->data, pattern + (g->seq - s0), g->len));
+	}
+}
+
+TEST(tso_sends_the_initial_window_as_one_segment_cut_by_the_device)
+{
+	struct tcp_pcb *pcb;
+	uint64_t seg_tx;
+	uint32_t s0;
+
+	setup_tso();
+	fill_pattern();
+	pcb = open_plain();
+	s0 = pcb->snd_nxt;
+	seg_tx = tcp_counter(TCP_CTR_SEG_TX);
+	CHECK_EQ(tcp_send(pcb, pattern, 10 * MSS, t.now), 10 * MSS);
+	/* The initial window (10 segments) goes in one call to the device. */
+	CHECK_EQ(tso.count, 1);
+	CHECK_EQ(tso.seq[0], s0);
+	CHECK_EQ(tso.len[0], 10 * MSS);
+	CHECK_EQ(tso.gso[0], MSS);
+	CHECK_EQ(tcp_counter(TCP_CTR_TSO_TX), 1);
+	CHECK_EQ(tcp_counter(TCP_CTR_SEG_TX) - seg_tx, 1);
+	/* The device's pieces: MSS each, in order, PSH on the last only, good checksums. */
+	CHECK_EQ(t.count, 10);
+	for (unsigned i = 0; i < 10; i++) {
+		CHECK_EQ(t.sent[i].seg.seq, s0 + i * MSS);
+		CHECK_EQ(t.sent[i].seg.len, MSS);
+		CHECK_EQ(t.sent[i].seg.flags, TCP_ACK | (i == 9 ? TCP_PSH : 0));
+	}
+	check_wire_payload(s0);
+	CHECK_EQ(pcb->snd_nxt, s0 + 10 * MSS);
+	CHECK_EQ(pcb->snd_max, s0 + 10 * MSS);
+	CHECK(pcb->rto_at != TCP_NEVER);
+	/* One ACK of all of it: slow start adds one MSS for it (RFC 5681 3.1), as without TSO. */
+	inject(TCP_ACK, PEER_ISS + 1, s0 + 10 * MSS, 65535, NULL, 0);
+	CHECK_EQ(pcb->snd_una, s0 + 10 * MSS);
+	CHECK_EQ(pcb->cwnd, 11 * MSS);
+}
+
+TEST(tso_leaves_a_short_tail_to_nagle_and_the_fin_to_a_segment_of_its_own)
+{
+	struct tcp_pcb *pcb;
+	uint32_t s0;
+
+	setup_tso();
+	fill_pattern();
+	pcb = open_plain();
+	s0 = pcb->snd_nxt;
+	CHECK_EQ(tcp_send(pcb, pattern, 5 * MSS + 100, t.now), 5 * MSS + 100);
+	CHECK_EQ(tso.count, 1);
+	CHECK_EQ(tso.len[0], 5 * MSS);
+	CHECK_EQ(t.count, 5); /* the 100 bytes wait: data is in flight (Nagle) */
+	clear_sent();
+	/* The close: the tail and the FIN go as they would without TSO. */
+	CHECK_EQ(tcp_shutdown(pcb, t.now), 0);
+	CHECK_EQ(t.count, 1);
+	CHECK_EQ(last()->seq, s0 + 5 * MSS);
+	CHECK_EQ(last()->len, 100);
+	CHECK(last()->flags & TCP_FIN);
+	CHECK_EQ(tso.count, 1);
+	/* With TCP_NODELAY all there is goes, the tail in the same TSO segment. */
+	setup_tso();
+	pcb = open_plain();
+	tcp_set_nodelay(pcb, true);
+	s0 = pcb->snd_nxt;
+	CHECK_EQ(tcp_send(pcb, pattern, 3 * MSS + 7, t.now), 3 * MSS + 7);
+	CHECK_EQ(tso.count, 1);
+	CHECK_EQ(tso.len[0], 3 * MSS + 7);
+	CHECK_EQ(t.count, 4);
+	CHECK_EQ(last()->len, 7);
+	check_wire_payload(s0);
+}
+
+TEST(tso_segments_respect_the_peers_window)
+{
+	struct tcp_pcb *pcb;
+
+	setup_tso();
+	fill_pattern();
+	pcb = open_with(false, false, 4 * MSS + 500);
+	CHECK_EQ(tcp_send(pcb, pattern, 10 * MSS, t.now), 10 * MSS);
+	/* 4 whole segments fit the window; the 500 bytes left are less than half of it. */
+	CHECK_EQ(tso.count, 1);
+	CHECK_EQ(tso.len[0], 4 * MSS);
+	CHECK_EQ(pcb->snd_nxt - pcb->snd_una, 4 * MSS);
+}
+
+TEST(tso_data_lost_goes_again_a_segment_at_a_time)
+{
+	struct tcp_pcb *pcb;
+	uint32_t s0;
+
+	setup_tso();
+	fill_pattern();
+	pcb = open_plain();
+	s0 = pcb->snd_nxt;
+	CHECK_EQ(tcp_send(pcb, pattern, 10 * MSS, t.now), 10 * MSS);
+	CHECK_EQ(tso.count, 1);
+	clear_sent();
+	/* All of it lost: the RTO sends the first segment, MSS-sized, with cwnd 1 MSS. */
+	run_until(pcb->rto_at);
+	CHECK_EQ(tcp_counter(TCP_CTR_RTO), 1);
+	CHECK_EQ(t.count, 1);
+	CHECK_EQ(last()->seq, s0);
+	CHECK_EQ(last()->len, MSS);
+	CHECK_EQ(tso.count, 1);
+	clear_sent();
+	/* Its ACK: slow start resends the next two, each a segment, not a TSO one. */
+	inject(TCP_ACK, PEER_ISS + 1, s0 + MSS, 65535, NULL, 0);
+	CHECK_EQ(t.count, 2);
+	CHECK_EQ(t.sent[0].seg.seq, s0 + MSS);
+	CHECK_EQ(t.sent[1].seg.seq, s0 + 2 * MSS);
+	CHECK_EQ(t.sent[0].seg.len, MSS);
+	CHECK_EQ(t.sent[1].seg.len, MSS);
+	CHECK_EQ(tso.count, 1);
+	CHECK_EQ(tcp_counter(TCP_CTR_RETRANS), 3);
+	check_wire_payload(s0);
+}
+
+TEST(tso_sack_recovery_resends_only_the_lost_piece)
+{
+	struct tcp_pcb *pcb;
+	struct inj o = { .nsack = 1 };
+	uint32_t s0;
+
+	setup_tso();
+	fill_pattern();
+	pcb = open_with(true, false, 65535);
+	s0 = pcb->snd_nxt;
+	CHECK_EQ(tcp_send(pcb, pattern, 10 * MSS, t.now), 10 * MSS);
+	CHECK_EQ(tso.count, 1);
+	clear_sent();
+	/* The device's third piece was lost; the peer SACKs the seven after it. */
+	o.sack_blocks[0].start = s0 + 3 * MSS;
+	for (unsigned got = 3; got < 10; got++) {
+		o.sack_blocks[0].end = s0 + (got + 1) * MSS;
+		inject_full(TCP_ACK, PEER_ISS + 1, s0 + 2 * MSS, 65535, NULL, 0, &o);
+	}
+	CHECK(pcb->flags & TCP_PCB_F_IN_RECOVERY);
+	CHECK_EQ(tcp_counter(TCP_CTR_RETRANS), 1);
+	for (unsigned i = 0; i < t.count; i++)
+		if (t.sent[i].seg.len && tcp_seq_lt(t.sent[i].seg.seq, s0 + 10 * MSS)) {
+			CHECK_EQ(t.sent[i].seg.seq, s0 + 2 * MSS);
+			CHECK_EQ(t.sent[i].seg.len, MSS);
+		}
+	check_wire_payload(s0);
+	inject(TCP_ACK, PEER_ISS + 1, pcb->snd_max, 65535, NULL, 0);
+	CHECK(!(pcb->flags & TCP_PCB_F_IN_RECOVERY));
+	CHECK_EQ(pcb->n_sacked, 0);
+}
+
+TEST(tso_is_not_used_without_it_or_for_resends)
+{
+	struct tcp_pcb *pcb;
+
+	setup();
+	fill_pattern();
+	t.cfg.tx_csum_offload = true;
+	t.cfg.output = record_tso; /* would log any TSO segment */
+	memset(&tso, 0, sizeof(tso));
+	pcb = open_plain();
+	CHECK_EQ(tcp_send(pcb, pattern, 10 * MSS, t.now), 10 * MSS);
+	CHECK_EQ(t.count, 10);
+	CHECK_EQ(tso.count, 0);
+	CHECK_EQ(tcp_counter(TCP_CTR_TSO_TX), 0);
+}
+
+TEST(a_tso_segment_is_cut_across_the_ring_wrap)
+{
+	static uint8_t a[1001], b[3000];
+	struct tcp_hdr_args h = { 0 };
+	struct tcp_out out = { 0 }, piece;
+	struct tcp_seg seg;
+	uint8_t buf[TCP_HDR_MAX + MSS];
+	uint32_t off = 0, sizes[] = { 1460, 1460, 1081 };
+
+	setup();
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i + sizeof(a));
+	h.saddr = US_IP;
+	h.daddr = PEER_IP;
+	h.seq = 0xfffffc00u; /* the sequence wraps too */
+	h.flags = TCP_ACK | TCP_PSH | TCP_FIN;
+	out.data[0] = a;
+	out.len[0] = sizeof(a);
+	out.data[1] = b;
+	out.len[1] = sizeof(b);
+	out.gso_size = MSS;
+	tcp_build(&out, &h);
+	for (unsigned i = 0; i < 3; i++) {
+		size_t n;
+
+		tcp_out_piece(&out, off, sizes[i], &piece);
+		n = tcp_out_flatten(&piece, buf, sizeof(buf));
+		CHECK_EQ(n, TCP_HDR_LEN + sizes[i]);
+		/* Summed in full here (no checksum offload), piece by piece. */
+		CHECK_EQ(tcp_seg_parse(buf, n, US_IP, PEER_IP, false, &seg), 0);
+		CHECK_EQ(seg.seq, 0xfffffc00u + off);
+		CHECK_EQ(seg.len, sizes[i]);
+		CHECK_EQ(seg.flags, i == 2 ? TCP_ACK | TCP_PSH | TCP_FIN : TCP_ACK);
+		for (uint32_t k = 0; k < seg.len; k++)
+			CHECK_EQ(seg.data[k], (uint8_t)(off + k));
+		off += sizes[i];
+	}
+}
+
+TEST(a_received_segment_beyond_the_mss_is_taken_whole_and_acked_at_once)
+{
+	static uint8_t buf[20000], got[20000];
+	struct tcp_pcb *pcb;
+
+	pcb = setup_open();
+	fill_pattern();
+	memcpy(buf, pattern, sizeof(buf));
+	inject(TCP_ACK | TCP_PSH, PEER_ISS + 1, pcb->iss + 1, 65535, buf, sizeof(buf));
+	CHECK_EQ(pcb->rcv_nxt, PEER_ISS + 1 + sizeof(buf));
+	/* Several segments' worth: acknowledged now, not after the delayed-ACK timer. */
+	CHECK_EQ(t.count, 1);
+	CHECK_EQ(last()->ack, PEER_ISS + 1 + sizeof(buf));
+	CHECK_EQ(tcp_recv(pcb, got, sizeof(got), false, t.now), (long)sizeof(got));
+	CHECK(!memcmp(got, buf, sizeof(buf)));
+	/* One out of order beyond the MSS too: kept in the ring, SACKed, then joined. */
+	clear_sent();
+	inject(TCP_ACK, PEER_ISS + 1 + 2 * sizeof(buf), pcb->iss + 1, 65535, buf, sizeof(buf));
+	CHECK_EQ(pcb->n_ooo, 1);
+	inject(TCP_ACK, PEER_ISS + 1 + sizeof(buf), pcb->iss + 1, 65535, buf, sizeof(buf));
+	CHECK_EQ(pcb->rcv_nxt, PEER_ISS + 1 + 3 * sizeof(buf));
+	CHECK_EQ(pcb->n_ooo, 0);
 }
 
 TEST(duplicate_fin_in_close_wait_and_last_ack)
