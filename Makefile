@@ -173,7 +173,8 @@ $(OBJ)/%.o: %.asm
 $(KERNEL_C_OBJS): $(OBJ)/%.o: %.c
 	$(call say,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -DCERES_APP='"$(APP)"' -c $< -o $@
+	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -DCERES_APP='"$(APP)"' \
+		$(if $(APP_MAIN_STACK_KB),-DCERES_MAIN_STACK_KB=$(APP_MAIN_STACK_KB)) -c $< -o $@
 
 $(APP_OBJS): $(OBJ)/%.o: %.c | musl
 	$(call say,CC,$<)

@@ -53,7 +53,12 @@
 /* Packet buffers for every device and socket: 2 MiB is 1000 frames in flight. */
 #define NET_POOL_BYTES (2u << 20)
 
-static int main_stack_kb = 256;
+/* An application may ask for more (app.mk's APP_MAIN_STACK_KB): Redis's LZF
+ * compressor keeps a 512 KiB table on the stack. */
+#ifndef CERES_MAIN_STACK_KB
+#define CERES_MAIN_STACK_KB 256
+#endif
+static int main_stack_kb = CERES_MAIN_STACK_KB;
 PARAM_INT("sched.main_stack_kb", main_stack_kb, 16, 1 << 24,
 	  "stack of the application's main thread, in KiB");
 

@@ -62,6 +62,8 @@ run build netdev APP=netdev
 run build fstest APP=fstest
 run build fstest-linux APP=fstest linux
 run build p9dev APP=p9dev
+run build redis APP=redis
+run build redis-linux APP=redis linux
 
 echo "== format"
 if make -s check-format >"$log/format.log" 2>&1; then

@@ -23,6 +23,9 @@ REDIS_MAKE := GIT_CEILING_DIRECTORIES=$(abspath $(REDIS_SRC)/..) $(MAKE) -C $(RE
 	CFLAGS=-fno-pie LDFLAGS='-static -no-pie'
 
 APP_EXTRA_OBJS := $(REDIS_OBJ) $(REDIS_DEPS)
+# SAVE's LZF compression keeps a 512 KiB table on the main thread's stack
+# (Linux gives 8 MiB); 256 KiB, the kernel's default, overflows.
+APP_MAIN_STACK_KB := 2048
 # Redis links -lm -ldl -pthread -lrt; musl keeps all of them in libc.a.
 
 $(REDIS_SRC)/.ceres-source:
