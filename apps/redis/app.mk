@@ -41,7 +41,7 @@ $(REDIS_OBJ): $(REDIS_SRC)/.ceres-source | musl-gcc
 		{ tail -20 $(REDIS_SRC)/ceres-build.log; echo "redis: build failed:" \
 		"$(REDIS_SRC)/ceres-build.log"; exit 1; }
 	+$(Q)objs=$$(printf 'ceres-objs:\n\t@echo $$(REDIS_SERVER_OBJ)\n' | \
-		$(REDIS_MAKE) -s -f Makefile -f - ceres-objs) && \
+		$(REDIS_MAKE) -s --no-print-directory -f Makefile -f - ceres-objs) && \
 		cd $(REDIS_SRC)/src && $(LD) -r -o ../ceres-redis.o $$objs
 
 $(REDIS_DEPS): $(REDIS_OBJ)
