@@ -4,7 +4,7 @@
 #     natively and in Ceres, outputs compared line for line;
 #   - apps/tcpecho in the guest on a tap in a network namespace this test
 #     makes (host 172.44.0.1/24, guest 172.44.0.2), with real clients from
-#     the namespace: lines through nc and socat, 16 MiB each way with the
+#     the namespace: lines through nc and socat, 256 MiB each way with the
 #     sha256 compared, 50 concurrent clients, and an active open from the
 #     guest to a socat listener in the namespace. The guest ends by itself
 #     (tcpecho -n COUNT) and its exit report is checked.
@@ -12,7 +12,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 READY_TIMEOUT=${READY_TIMEOUT:-120}
-BULK_MIB=${BULK_MIB:-16}
+BULK_MIB=${BULK_MIB:-256}
 CLIENTS=${CLIENTS:-50}
 SEQUENTIAL=${SEQUENTIAL:-200}
 ns=cerestcp$$

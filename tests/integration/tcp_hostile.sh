@@ -283,7 +283,9 @@ elif on impair; then
 		head -c $((IMPAIR_MIB << 20)) /dev/urandom >"$out/$name.bulk"
 		want=$(sha256sum <"$out/$name.bulk" | cut -d' ' -f1)
 		t0=$EPOCHREALTIME
-		timeout 240 ip netns exec "$ns" socat -t 120 - "TCP:$guest_ip:7" <"$out/$name.bulk" >"$out/$name.got" \
+		# 15 s per MiB: four times what it takes here.
+		timeout $((60 + 15 * IMPAIR_MIB)) ip netns exec "$ns" socat -t 120 - "TCP:$guest_ip:7" \
+			<"$out/$name.bulk" >"$out/$name.got" \
 			2>"$out/$name.err"
 		got=$(sha256sum <"$out/$name.got" | cut -d' ' -f1)
 		t1=$EPOCHREALTIME
