@@ -4,7 +4,9 @@
 # boot NAME APP [run.sh options...] boots APP with the serial console in
 # $out/NAME.serial, run.sh's own messages in $out/NAME.stderr, and its exit
 # status in $status. Every QEMU is started with a pidfile and killed by
-# process id when the test ends, however it ends.
+# process id when the test ends, however it ends; so are the processes a
+# test names in $helpers and $runners, and the namespaces and scratch
+# folders it made with new_netns and new_tmp go too.
 
 set -u
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,9 +17,12 @@ pidfiles=()
 status=0
 
 helpers=() # other processes a test started (CPU hogs, servers), killed at the end
+runners=() # run.sh processes in the background, given a moment first
+namespaces=() # network namespaces the test made (new_netns)
+tmpdirs=() # scratch folders (new_tmp)
 
-cleanup_qemus() {
-	local f pid
+cleanup() {
+	local f pid n
 	for f in "${pidfiles[@]}"; do
 		[ -s "$f" ] || continue
 		pid=$(cat "$f")
@@ -27,9 +32,30 @@ cleanup_qemus() {
 	for pid in "${helpers[@]}"; do
 		kill -9 "$pid" 2>/dev/null
 	done
+	for pid in "${runners[@]}"; do
+		# run.sh removes its tap once QEMU is gone; give it a moment.
+		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null
+	done
+	for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
+	for f in "${tmpdirs[@]}"; do rm -rf "$f"; done
 }
-trap cleanup_qemus EXIT
+trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# new_netns NAME: makes the network namespace NAME with its loopback up,
+# for the cleanup to delete; false if it cannot.
+new_netns() {
+	ip netns add "$1" || return 1
+	namespaces+=("$1")
+	ip netns exec "$1" ip link set lo up
+}
+
+# new_tmp WHAT: sets $tmp to a new scratch folder, removed at the end.
+new_tmp() {
+	tmp=$(mktemp -d "/tmp/$1.XXXXXX") || exit 1
+	tmpdirs+=("$tmp")
+}
 
 # new_boot NAME: a fresh console file and pidfile for a boot, the pidfile
 # remembered for the cleanup; sets $pidfile.

@@ -31,13 +31,7 @@ native=$root/build/fstest/fstest.linux
 guest=${FS_GUEST:-ceres}
 linux_dir=${FS_LINUX_DIR:-$root/build/bench/linux}
 [ "$guest" = linux ] && out=$out/fs-linux && mkdir -p "$out"
-tmp=$(mktemp -d /tmp/ceres-fs.XXXXXX) || exit 1
-
-fs_cleanup() {
-	cleanup_qemus
-	rm -rf "$tmp"
-}
-trap fs_cleanup EXIT
+new_tmp ceres-fs
 
 # guest_output NAME: the console of boot NAME without the kernel's lines
 # (and the Linux guest's init's).

@@ -35,7 +35,6 @@ linux_dir=$root/build/bench/linux
 # some of them (IP options are valid there), so for it they go to a closed port.
 malformed_port=7
 [ "$guest" = linux ] && malformed_port=9
-runners=() # run.sh processes in the background
 
 # What the malformed burst must leave in Ceres' exit report: one extended
 # regex per counter line (lib/net/net_priv.h, "TEXT: N" at info level), each
@@ -54,17 +53,6 @@ drop_counters=(
 	'icmp: dropped, bad checksum'
 )
 
-net_cleanup() {
-	local pid
-	cleanup_qemus
-	for pid in "${runners[@]}"; do
-		# run.sh removes its tap once QEMU is gone; give it a moment.
-		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-	done
-	ip netns del "$ns" 2>/dev/null
-}
-trap net_cleanup EXIT
 
 # Only images that use sockets carry the network (docs/abi.md): hello has
 # none of its code, udpecho has it all.
@@ -88,7 +76,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fail "net: prerequisites: missing ${missing[*]} (tools/deps.sh test installs the packages)"
 	exit 0
 fi
-if ! ip netns add "$ns" || ! inns ip link set lo up; then
+if ! new_netns "$ns"; then
 	fail "net: could not make the network namespace $ns"
 	exit 0
 fi

@@ -18,12 +18,7 @@
 # The image is built by tests/run.sh (p9dev).
 source "$(dirname "$0")/../lib.sh"
 
-tmp=$(mktemp -d /tmp/ninep-test.XXXXXX) || exit 1
-ninep_cleanup() {
-	cleanup_qemus
-	rm -rf "$tmp"
-}
-trap ninep_cleanup EXIT
+new_tmp ninep-test
 
 # pattern_sha SIZE SEED: the sha256 of p9dev's file of SIZE bytes with SEED:
 # byte i is (i * 131 + (i >> 12) + SEED) & 0xff.

@@ -35,22 +35,8 @@ image=$root/build/storestrings/ceres
 ns=sstest$$
 guest_ip=172.44.0.2
 seed_params="netdev.ipv4_addr=$guest_ip netdev.ipv4_gw_addr=172.44.0.1 netdev.ipv4_subnet_mask=255.255.255.0"
-tmp=$(mktemp -d /tmp/storestrings-test.XXXXXX) || exit 1
-runners=() # run.sh processes and native servers in the background
-made_ns=0
+new_tmp storestrings-test
 
-ss_cleanup() {
-	local pid
-	cleanup_qemus
-	for pid in "${runners[@]}"; do
-		# run.sh removes its tap once QEMU is gone; give it a moment.
-		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-	done
-	[ "$made_ns" = 1 ] && ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap ss_cleanup EXIT
 
 # The target of the client functions: name (for messages and files), host,
 # port, the host file, and a command prefix (ip netns exec ...) or none.
@@ -340,7 +326,7 @@ fi
 # 2. Ceres over a tap in a namespace of ours, a 9p root.
 dir=$tmp/ceres
 mkdir -p "$dir"
-if ip netns add "$ns" && made_ns=1 && ip netns exec "$ns" ip link set lo up; then
+if new_netns "$ns"; then
 	new_boot ss-tap
 	ip netns exec "$ns" "$root/run.sh" --no-build --serial "$out/ss-tap.serial" --pidfile "$pidfile" \
 		--timeout "$SS_TIMEOUT" --net tap --fs "$dir" --append "$seed_params --" storestrings \

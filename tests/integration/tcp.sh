@@ -20,17 +20,6 @@ guest_ip=172.44.0.2
 host_ip=172.44.0.1
 port=7
 active_port=7100
-runner=""
-
-tcp_cleanup() {
-	cleanup_qemus
-	if [ -n "$runner" ]; then
-		for _ in $(seq 20); do kill -0 "$runner" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$runner" 2>/dev/null
-	fi
-	ip netns del "$ns" 2>/dev/null
-}
-trap tcp_cleanup EXIT
 
 guest_output() {
 	grep -vE '^\[ *[0-9]+\.[0-9]+\] [CEWID]: ' "$out/$1.serial"
@@ -62,7 +51,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fail "tcp: prerequisites: missing ${missing[*]}"
 	exit 0
 fi
-if ! ip netns add "$ns" || ! ip netns exec "$ns" ip link set lo up; then
+if ! new_netns "$ns"; then
 	fail "tcp: could not make the network namespace $ns"
 	exit 0
 fi
@@ -82,6 +71,7 @@ inns "$root/run.sh" --no-build --serial "$out/$name.serial" --pidfile "$pidfile"
 	--net tap --append "netdev.ip=$guest_ip/24:$host_ip -- -p $port -n $conns -c $host_ip:$active_port" \
 	tcpecho >"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null &
 runner=$!
+runners+=("$runner")
 
 ready=0
 deadline=$((SECONDS + READY_TIMEOUT))
@@ -175,7 +165,6 @@ if kill -0 "$runner" 2>/dev/null; then
 fi
 wait "$runner"
 status=$?
-runner=""
 touch "$out/$name.serial"
 sed -i 's/\r$//' "$out/$name.serial"
 expect_status $name 0

@@ -51,21 +51,7 @@ host_ip=172.44.0.1
 tap=ceres0
 hostile=$root/tests/net/tcp_hostile.py
 client=$out/tcpbench-host
-runners=()
 
-hostile_cleanup() {
-	local pid
-	cleanup_qemus
-	for pid in "${runners[@]}"; do
-		# run.sh removes its tap once QEMU is gone; give it a moment.
-		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-	done
-	ip netns del "$ns" 2>/dev/null
-	ip netns del "$nsq" 2>/dev/null
-	ip netns del "$nss" 2>/dev/null
-}
-trap hostile_cleanup EXIT
 
 missing=()
 [ "$(id -u)" = 0 ] || missing+=("root (network namespaces and taps)")
@@ -80,7 +66,7 @@ if ! gcc -O2 -Wall -o "$client" "$root/bench/apps/tcpbench/main.c"; then
 	fail "tcp-hostile: building tcpbench for the host failed"
 	exit 0
 fi
-if ! ip netns add "$ns" || ! ip netns exec "$ns" ip link set lo up; then
+if ! new_netns "$ns"; then
 	fail "tcp-hostile: could not make the network namespace $ns"
 	exit 0
 fi
@@ -142,8 +128,7 @@ if on errors; then
 	# unanswered, 7 times in 127 s (Linux gives up after about 3 s with
 	# EHOSTUNREACH, when its ARP does). It runs in a namespace of its own,
 	# beside the rest, and is looked at at the end.
-	if ip netns add "$nss"; then
-		ip netns exec "$nss" ip link set lo up
+	if new_netns "$nss"; then
 		start tcp-nohost "$nss" tcpbench "-c 172.44.0.9:7 recv -d 0"
 		syn_runner=$runner syn_t0=$SECONDS
 	else
@@ -258,7 +243,7 @@ if on hostile; then
 fi
 
 # 4. A bad link: the guest's tap in $nsq, the relay, its tap in $ns.
-if on impair && ! ip netns add "$nsq"; then
+if on impair && ! new_netns "$nsq"; then
 	fail "tcp-impair: could not make the namespace $nsq"
 elif on impair; then
 	inq() { ip netns exec "$nsq" "$@"; }
