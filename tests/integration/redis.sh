@@ -14,83 +14,13 @@
 #   - malformed RESP and a client that never reads: each dropped, the
 #     server still answers and DBSIZE is unchanged;
 #   - one unit of Redis's own test suite (unit/type/incr);
-#   - SAVE, then a second boot on the same share loads dump.rdb;
+#   - SAVE, then a second boot on the same share loads dump.rdb, and so
+#     does a third through user networking and a forward on 127.0.0.1;
 #   - with appendfsync always, QEMU killed in a write burst: a third boot
 #     has every write that was acknowledged.
 # No traffic leaves the namespace or loopback.
 source "$(dirname "$0")/../lib.sh"
-
-READY_TIMEOUT=${READY_TIMEOUT:-60}
-REDIS_TIMEOUT=${REDIS_TIMEOUT:-600} # one boot, at most
-ns=ceresredis$$
-guest=172.44.0.2
-params="netdev.ipv4_addr=$guest netdev.ipv4_gw_addr=172.44.0.1 netdev.ipv4_subnet_mask=255.255.255.0"
-image=$root/build/redis/ceres
-native=$root/build/redis/redis.linux
-suite=$root/build/redis-src/7.0.15/tests
-tmp=$(mktemp -d /tmp/redis-test.XXXXXX) || exit 1
-runners=()
-made_ns=0
-
-redis_cleanup() {
-	local pid
-	cleanup_qemus
-	for pid in "${runners[@]}"; do
-		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-	done
-	[ "$made_ns" = 1 ] && ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap redis_cleanup EXIT
-
-missing=()
-[ "$(id -u)" = 0 ] || missing+=("root (network namespaces and taps)")
-for c in ip redis-cli redis-benchmark tclsh /usr/bin/python3; do
-	command -v "$c" >/dev/null || missing+=("$c")
-done
-[ -f "$image" ] || missing+=("build/redis/ceres (make APP=redis)")
-[ -x "$native" ] || missing+=("build/redis/redis.linux (make APP=redis linux)")
-if [ ${#missing[@]} != 0 ]; then
-	fail "redis: prerequisites: ${missing[*]}"
-	exit 0
-fi
-
-cli() { timeout 60 ip netns exec "$ns" redis-cli -h "$guest" "$@"; }
-
-# has REGEX TEXT: a line of TEXT matches REGEX.
-has() { grep -qE -- "$1" <<<"$2"; }
-
-# start NAME SHARE: boots Redis in the background with SHARE as its root
-# and waits until it is ready; false when it does not get there.
-start() {
-	local name=$1 share=$2
-	new_boot "$name"
-	ip netns exec "$ns" "$root/run.sh" --no-build --serial "$out/$name.serial" --pidfile "$pidfile" \
-		--timeout "$REDIS_TIMEOUT" -m 256 --net tap --fs "$share" --append "$params -- /redis.conf" \
-		redis >"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null &
-	runner=$!
-	runners+=("$runner")
-	local deadline=$((SECONDS + READY_TIMEOUT))
-	while [ $SECONDS -lt $deadline ] && kill -0 "$runner" 2>/dev/null; do
-		if serial_has "$name" 'Ready to accept connections' && [ "$(cli ping 2>/dev/null)" = PONG ]; then
-			pass "$name: Redis is ready and answers PING"
-			return 0
-		fi
-		sleep 0.2
-	done
-	fail "$name: Redis did not become ready in $READY_TIMEOUT s"
-	sed 's/^/    # /' "$out/$name.serial" | tail -8
-	return 1
-}
-
-# stop NAME: SHUTDOWN NOSAVE; the guest must end by itself with status 0.
-stop() {
-	cli shutdown nosave >/dev/null 2>&1
-	finish "$1" 60
-	expect_status "$1" 0
-	expect_no_serial "$1" '\] [CE]: ' "no kernel error or crash report"
-}
+source "$root/tests/redis/lib.sh"
 
 # The configuration: apps/redis/redis.conf, with DEBUG allowed for Redis's
 # own test suite.
@@ -108,10 +38,7 @@ redis-cli -p "$port" shutdown nosave >/dev/null 2>&1
 check "redis native: the script ran ($(wc -l <"$out/redis-types.native") reply lines)" \
 	grep -q '^allkeys-lru$' "$out/redis-types.native"
 
-if ! { ip netns add "$ns" && made_ns=1 && ip netns exec "$ns" ip link set lo up; }; then
-	fail "redis: could not make the network namespace $ns"
-	exit 0
-fi
+redis_netns || exit 0
 
 # 2. The first boot.
 if start redis-1 "$share"; then
@@ -218,6 +145,14 @@ if start redis-2 "$share"; then
 	check "redis-2: a saved value is there" [ "$(cli get saved:marker)" = "from the first boot" ]
 	check "redis-2: a saved list is whole" [ "$(cli llen saved:3)" = 43 ]
 	stop redis-2
+fi
+
+# 3b. The same share through user networking and a forward on 127.0.0.1.
+if start_user redis-user "$share" "$(free_port)"; then
+	check "redis-user: dump.rdb loaded: DBSIZE $saved" [ "$(cli dbsize)" = "$saved" ]
+	check "redis-user: SET and GET through the forward" \
+		[ "$(cli set via-user yes)/$(cli get via-user)" = "OK/yes" ]
+	stop redis-user
 fi
 
 # 4. appendfsync always, and QEMU killed in the middle of a write burst.
