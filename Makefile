@@ -7,6 +7,8 @@
 #   make iso           build build/$(APP)/ceres.iso (GRUB); make run-iso boots it
 #   make debug         boot halted with gdb attached, stopped at main
 #   make test          every test; the last line is "N passed, N failed"
+#   make test-long     the long ones (tests/long/: Redis's own test suite,
+#                      256 MiB through a lossy link), over an hour here
 #   make bench         benchmarks against a Linux guest (build/bench/results.md)
 #   MALLOC=musl        the application keeps musl's own malloc (mallocng)
 #                      instead of the kernel's heap; built in build/APP-mallocng
@@ -162,7 +164,7 @@ APP_LINK := $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o $(APP_OBJS) $(APP_EXTRA_OBJS) 
 endif
 KERNEL_OBJS := $(KERNEL_C_OBJS) $(ASM_SRCS:%.asm=$(OBJ)/%.o)
 
-.PHONY: all linux run iso run-iso debug gdb test bench unit format check-format deps clean musl
+.PHONY: all linux run iso run-iso debug gdb test test-long bench unit format check-format deps clean musl
 all: $(BUILD)/ceres
 
 $(OBJ)/%.o: %.asm
@@ -283,6 +285,10 @@ musl:
 test:
 	@tools/deps.sh test
 	@tests/run.sh
+
+test-long:
+	@tools/deps.sh test
+	@tests/run.sh long
 
 bench:
 	@tools/deps.sh bench

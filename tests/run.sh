@@ -3,7 +3,18 @@
 # host unit tests, and the integration tests that boot QEMU. Each check
 # prints "ok - ..." or "not ok - ..."; the last line counts them:
 # "N passed, N failed". Exit status 0 only if nothing failed.
+#
+# 'make test-long' (tests/run.sh long): the same builds, then the tests in
+# tests/long/ instead, the ones that take too long for make test.
 set -u
+mode=${1:-test}
+case $mode in
+test | long) ;;
+*)
+	echo "usage: tests/run.sh [test|long]" >&2
+	exit 2
+	;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 log=$root/build/tests
@@ -65,21 +76,29 @@ run build p9dev APP=p9dev
 run build redis APP=redis
 run build redis-linux APP=redis linux
 
-echo "== format"
-if make -s check-format >"$log/format.log" 2>&1; then
-	run echo "ok - format: every C file matches .clang-format"
+# each DIR: every test script in tests/DIR/, in order.
+each() {
+	local t
+	for t in tests/"$1"/*.sh; do
+		echo "== ${t#tests/}"
+		run "$t"
+	done
+}
+
+if [ "$mode" = long ]; then
+	each long
 else
-	run echo "not ok - format: files differ from .clang-format ('make format' fixes them)"
-	grep -o '^[^:]*:' "$log/format.log" | sort -u | sed 's/^/    # /' | head
+	echo "== format"
+	if make -s check-format >"$log/format.log" 2>&1; then
+		run echo "ok - format: every C file matches .clang-format"
+	else
+		run echo "not ok - format: files differ from .clang-format ('make format' fixes them)"
+		grep -o '^[^:]*:' "$log/format.log" | sort -u | sed 's/^/    # /' | head
+	fi
+	echo "== unit"
+	run tests/unit/run.sh
+	each integration
 fi
-
-echo "== unit"
-run tests/unit/run.sh
-
-for t in tests/integration/*.sh; do
-	echo "== ${t#tests/}"
-	run "$t"
-done
 
 passed=$(grep -c '^ok - ' "$results")
 failed=$(grep -c '^not ok - ' "$results")
