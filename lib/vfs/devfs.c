@@ -33,11 +33,17 @@ struct dev {
 	uint32_t major, minor, mode;
 };
 
+/*
+ * Linux's /dev/stdin, stdout and stderr are symlinks into /proc/self/fd/,
+ * which reopen whatever fds 0-2 are. Here they are the console itself, what
+ * fds 0-2 are at start: nginx's default access log is /dev/stdout.
+ */
 static const struct dev devs[] = {
 	{ "console", DEV_CONSOLE, 5, 1, 0600 }, { "full", DEV_FULL, 1, 7, 0666 },
 	{ "null", DEV_NULL, 1, 3, 0666 },	{ "random", DEV_RANDOM, 1, 8, 0666 },
-	{ "tty", DEV_CONSOLE, 5, 0, 0666 },	{ "urandom", DEV_RANDOM, 1, 9, 0666 },
-	{ "zero", DEV_ZERO, 1, 5, 0666 },
+	{ "stderr", DEV_CONSOLE, 5, 1, 0600 },	{ "stdin", DEV_CONSOLE, 5, 1, 0600 },
+	{ "stdout", DEV_CONSOLE, 5, 1, 0600 },	{ "tty", DEV_CONSOLE, 5, 0, 0666 },
+	{ "urandom", DEV_RANDOM, 1, 9, 0666 },	{ "zero", DEV_ZERO, 1, 5, 0666 },
 };
 #define NDEVS (sizeof(devs) / sizeof(devs[0]))
 
