@@ -38,6 +38,7 @@
 
 #define TCP_NODELAY 1
 #define TCP_MAXSEG 2
+#define TCP_CORK 3
 #define TCP_KEEPIDLE 4
 #define TCP_KEEPINTVL 5
 #define TCP_KEEPCNT 6
@@ -154,6 +155,9 @@ static int set_tcp_int(struct sock *s, int name, int v)
 	switch (name) {
 	case TCP_NODELAY:
 		st->nodelay = v != 0;
+		break;
+	case TCP_CORK:
+		st->cork = v != 0;
 		break;
 	case TCP_KEEPIDLE:
 		st->keepidle = v;
@@ -298,6 +302,9 @@ static int getsockopt_tcp(struct sock *s, int name, void *val, uint32_t *app_len
 	switch (name) {
 	case TCP_NODELAY:
 		v = st->nodelay;
+		break;
+	case TCP_CORK:
+		v = st->cork;
 		break;
 	case TCP_MAXSEG:
 		v = (int)tcp_mss(st->pcb);

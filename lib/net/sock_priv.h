@@ -85,7 +85,7 @@ struct sock_stream {
 	struct sock *bound_next; /* sock_tcp.c's list of bound stream sockets */
 	bool bound, listening;
 	bool connecting; /* a nonblocking connect() said EINPROGRESS; the next one reports */
-	bool nodelay, keepalive;
+	bool nodelay, keepalive, cork;
 	bool bufs_set;			  /* SO_SNDBUF or SO_RCVBUF was set: no autotuning */
 	int keepidle, keepintvl, keepcnt; /* s; TCP_KEEP* as getsockopt shows them */
 	bool linger;

@@ -123,6 +123,8 @@ uint32_t tcp_mss(const struct tcp_pcb *pcb);
 
 /* Options; buffer sizes apply before the connection starts (0: the default). */
 void tcp_set_nodelay(struct tcp_pcb *pcb, bool on);
+/* TCP_CORK; taking it off sends what it held back. */
+void tcp_set_cork(struct tcp_pcb *pcb, bool on, uint64_t now);
 /* SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT (0: the default); counts idleness from now. */
 void tcp_set_keepalive(struct tcp_pcb *pcb, bool on, uint32_t idle_s, uint32_t intvl_s,
 		       uint32_t cnt, uint64_t now);

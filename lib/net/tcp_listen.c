@@ -137,7 +137,8 @@ static struct tcp_pcb *make_child(struct tcp_pcb *lst, const struct tcp_syn_entr
 
 	if (!c)
 		return NULL;
-	c->flags = (lst->flags & (TCP_PCB_F_NODELAY | TCP_PCB_F_KEEPALIVE | TCP_PCB_F_BUFS_SET)) |
+	c->flags = (lst->flags & (TCP_PCB_F_NODELAY | TCP_PCB_F_CORK | TCP_PCB_F_KEEPALIVE |
+				  TCP_PCB_F_BUFS_SET)) |
 		   TCP_PCB_F_PASSIVE;
 	c->sndbuf = lst->sndbuf;
 	c->rcvbuf = lst->rcvbuf;

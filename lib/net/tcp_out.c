@@ -199,7 +199,12 @@ uint32_t tcp_send_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t n, uint64_t 
 	return used;
 }
 
-/* Nagle and sender SWS avoidance (RFC 1122 4.2.3.4): may len of avail bytes go now? */
+/*
+ * Nagle and sender SWS avoidance (RFC 1122 4.2.3.4): may len of avail bytes
+ * go now? Under TCP_CORK a short segment waits for more data or the FIN, as
+ * Linux holds it (without Linux's 200 ms ceiling: taking the cork off
+ * sends it).
+ */
 static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail, bool fin)
 {
 	bool idle = pcb->snd_nxt == pcb->snd_una;
@@ -209,6 +214,8 @@ static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail, bo
 		return fin && !avail;
 	if (len >= seg_room(pcb) || tcp_seq_lt(pcb->snd_nxt, pcb->snd_max))
 		return true;
+	if (pcb->flags & TCP_PCB_F_CORK)
+		return len == avail && fin;
 	if (len == avail && (idle || nodelay || fin))
 		return true;
 	return (idle || nodelay) && pcb->max_sndwnd && len >= pcb->max_sndwnd / 2;
@@ -242,11 +249,13 @@ static uint32_t tso_room(const struct tcp_pcb *pcb, uint32_t seg)
 /*
  * A TSO segment's length: len (more than seg) less a short tail, which
  * goes (or waits, by Nagle) on its own as it would without TSO. Only with
- * TCP_NODELAY does the tail of all there is go in the same segment.
+ * TCP_NODELAY (and no TCP_CORK) does the tail of all there is go in the same
+ * segment.
  */
 static uint32_t tso_cut(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail, uint32_t seg)
 {
-	if (len == avail && (pcb->flags & TCP_PCB_F_NODELAY))
+	if (len == avail &&
+	    (pcb->flags & (TCP_PCB_F_NODELAY | TCP_PCB_F_CORK)) == TCP_PCB_F_NODELAY)
 		return len;
 	return len - len % seg;
 }

@@ -156,6 +156,7 @@ struct tcp_listen_state {
 #define TCP_PCB_F_IN_ACCEPTQ 0x4000
 #define TCP_PCB_F_FIN_ACKED 0x8000  /* our FIN is acknowledged: it is never sent again */
 #define TCP_PCB_F_SYN_ACKED 0x10000 /* our SYN is acknowledged (snd_una == iss may recur) */
+#define TCP_PCB_F_CORK 0x20000	    /* TCP_CORK: only whole segments (and a FIN) go */
 
 struct tcp_pcb {
 	struct tcp_pcb *hnext, **hprev; /* the 4-tuple table or the listener list */

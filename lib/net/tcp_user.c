@@ -53,6 +53,18 @@ void tcp_set_nodelay(struct tcp_pcb *pcb, bool on)
 		pcb->flags &= ~TCP_PCB_F_NODELAY;
 }
 
+void tcp_set_cork(struct tcp_pcb *pcb, bool on, uint64_t now)
+{
+	bool was = pcb->flags & TCP_PCB_F_CORK;
+
+	if (on)
+		pcb->flags |= TCP_PCB_F_CORK;
+	else
+		pcb->flags &= ~TCP_PCB_F_CORK;
+	if (was && !on)
+		tcp_output(pcb, now);
+}
+
 void tcp_set_keepalive(struct tcp_pcb *pcb, bool on, uint32_t idle_s, uint32_t intvl_s,
 		       uint32_t cnt, uint64_t now)
 {

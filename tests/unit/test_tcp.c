@@ -477,6 +477,28 @@ TEST(sending_respects_nagle_and_nodelay)
 	CHECK_EQ(t.count, 2);
 }
 
+TEST(cork_holds_short_segments_until_taken_off)
+{
+	struct tcp_pcb *pcb;
+
+	setup();
+	fill_pattern();
+	pcb = open_plain();
+	tcp_set_nodelay(pcb, true);
+	tcp_set_cork(pcb, true, t.now);
+	CHECK_EQ(tcp_send(pcb, pattern, 80, t.now), 80);
+	CHECK_EQ(t.count, 0); /* idle, TCP_NODELAY, and still held */
+	CHECK_EQ(tcp_send(pcb, pattern + 80, MSS, t.now), MSS);
+	CHECK_EQ(t.count, 1); /* one whole segment; the 80-byte tail waits */
+	CHECK_EQ(t.sent[0].seg.len, MSS);
+	tcp_set_cork(pcb, true, t.now);
+	CHECK_EQ(t.count, 1); /* corking again sends nothing */
+	tcp_set_cork(pcb, false, t.now);
+	CHECK_EQ(t.count, 2);
+	CHECK_EQ(last()->len, 80);
+	CHECK(!memcmp(last()->data, pattern + MSS, 80));
+}
+
 TEST(send_ring_bounds_writes_and_frees_on_ack)
 {
 	struct tcp_pcb *pcb;

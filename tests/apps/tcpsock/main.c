@@ -168,6 +168,10 @@ static void creation_and_options(void)
 	printf("keepidle %d keepintvl %d keepcnt %d maxseg %d\n",
 	       getint(s, IPPROTO_TCP, TCP_KEEPIDLE), getint(s, IPPROTO_TCP, TCP_KEEPINTVL),
 	       getint(s, IPPROTO_TCP, TCP_KEEPCNT), getint(s, IPPROTO_TCP, TCP_MAXSEG));
+	printf("cork %d\n", getint(s, IPPROTO_TCP, TCP_CORK));
+	T(setsockopt(s, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
+	printf("cork %d\n", getint(s, IPPROTO_TCP, TCP_CORK));
+	T(setsockopt(s, IPPROTO_TCP, TCP_CORK, &(int){ 0 }, sizeof(int)));
 	T(setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
 	T(setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
 	T(setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)));
