@@ -7,8 +7,9 @@
 # be VERSION), checks its tarballs against the checksums in the .dsc, keeps
 # them in build/debsrc/NAME/ (a second run needs no network), and unpacks
 # the upstream tarball into DEST with Debian's patches applied, in the order
-# of debian/patches/series: the program Debian's own binary package is
-# built from, security fixes included.
+# of debian/patches/series (a "1.0" source package, such as pcre2's, has
+# one .diff.gz instead): the program Debian's own binary package is built
+# from, security fixes included.
 #
 # The machine's apt sources have no deb-src line, and the system's apt is
 # not to be touched: the fetch uses a private apt configuration under
@@ -98,8 +99,10 @@ if [ -n "$dsc" ]; then
 	have=$(sha256sum "$orig" | cut -d' ' -f1)
 	[ "$have" = "$want" ] ||
 		die "$orig: sha256 $have, but $(basename "$dsc") says $want for $base: refusing to build from it"
-	debian=$cache/$(dsc_file "$dsc" '\\.debian\\.tar\\.')
-	[ -f "$debian" ] || die "$(basename "$dsc"): its Debian tarball is not in $cache"
+	# A "3.0 (quilt)" package has a Debian tarball; a "1.0" one (pcre2)
+	# a diff.gz, which adds debian/ and changes the upstream files itself.
+	debian=$cache/$(dsc_file "$dsc" '\\.(debian\\.tar\\.|diff\\.gz$)')
+	[ -f "$debian" ] || die "$(basename "$dsc"): its Debian tarball or diff is not in $cache"
 	want=$(dsc_sha256 "$dsc" "$(basename "$debian")")
 	have=$(sha256sum "$debian" | cut -d' ' -f1)
 	[ "$have" = "$want" ] || die "$debian: sha256 $have, but $(basename "$dsc") says $want"
@@ -113,7 +116,12 @@ fi
 rm -rf "$dest" "$dest.tmp"
 mkdir -p "$dest.tmp"
 tar -xf "$orig" -C "$dest.tmp" --strip-components=1
-if [ -n "$debian" ]; then
+case $debian in
+*.diff.gz)
+	gzip -dc "$debian" | patch -d "$dest.tmp" -s -f --no-backup-if-mismatch -p1 ||
+		die "Debian's $(basename "$debian") does not apply to $orig"
+	;;
+?*)
 	tar -xf "$debian" -C "$dest.tmp"
 	series=$dest.tmp/debian/patches/series
 	if [ -f "$series" ]; then
@@ -124,7 +132,8 @@ if [ -n "$debian" ]; then
 				die "Debian's patch $patch does not apply to $orig"
 		done <"$series"
 	fi
-fi
+	;;
+esac
 {
 	echo "upstream: $(basename "$orig") sha256 $(sha256sum "$orig" | cut -d' ' -f1)"
 	if [ -n "$debian" ]; then echo "debian: $(basename "$debian")"; else echo "debian: none (not patched)"; fi
