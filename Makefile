@@ -22,6 +22,10 @@
 # A third-party program (apps/redis/) is an app.mk alone: its recipe
 # builds the program's objects with musl-gcc and names them (archives too)
 # in APP_EXTRA_OBJS, which are linked after the folder's own objects.
+# APP_FILES (DIR/NAME=SOURCE, or DIR/ for an empty directory) are files of
+# the application's own that the image carries: at boot each /DIR the root
+# lacks becomes a ramfs holding them (docs/vfs.md; nginx's default
+# configuration in /ceres/, docs/nginx.md).
 #
 # A kernel test (tests/ktests/NAME/) is kernel code instead: it is built
 # into the kernel, may use the kernel's own headers, and the kernel runs its
@@ -39,6 +43,7 @@ KTEST := $(filter tests/ktests/%,$(APP_DIR))
 APP_CFLAGS :=
 APP_LDLIBS :=
 APP_EXTRA_OBJS :=
+APP_FILES :=
 # An app.mk may have rules of its own: none of them is the default goal.
 .DEFAULT_GOAL := all
 -include $(APP_DIR)/app.mk
@@ -162,7 +167,8 @@ APP_LINK := $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o $(APP_OBJS) $(APP_EXTRA_OBJS) 
 	$(APP_LDLIBS) \
 	-Wl,--start-group $(MUSL_LIB)/libc.a $(LIBGCC) -Wl,--end-group $(MUSL_LIB)/crtn.o
 endif
-KERNEL_OBJS := $(KERNEL_C_OBJS) $(ASM_SRCS:%.asm=$(OBJ)/%.o)
+KERNEL_OBJS := $(KERNEL_C_OBJS) $(ASM_SRCS:%.asm=$(OBJ)/%.o) \
+	$(if $(APP_FILES),$(OBJ)/appfiles.o)
 
 .PHONY: all linux run iso run-iso debug gdb test test-long bench unit format check-format deps clean musl
 all: $(BUILD)/ceres
@@ -182,6 +188,11 @@ $(APP_OBJS): $(OBJ)/%.o: %.c | musl
 	$(call say,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(APP_CPPFLAGS) $(APP_ALL_CFLAGS) -c $< -o $@
+
+$(OBJ)/appfiles.S: $(foreach f,$(APP_FILES),$(if $(findstring =,$(f)),$(word 2,$(subst =, ,$(f))))) \
+		tools/appfiles.sh $(wildcard $(APP_DIR)/app.mk)
+	@mkdir -p $(@D)
+	$(Q)tools/appfiles.sh $(APP_FILES) > $@
 
 # What the application needs of the optional subsystems, from the musl
 # functions its Linux link pulls in (nm lists what is defined there).

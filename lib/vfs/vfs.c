@@ -13,10 +13,28 @@
 #include "kernel/errname.h"
 #include "kernel/params.h"
 #include "kernel/printk.h"
+#include "lib/vfs/fd.h"
 #include "lib/vfs/vfs_priv.h"
 
 /* Only images with the fs subsystem (Makefile, FS_SRCS) carry 9pfs. */
 #pragma weak fs_9p_type
+
+/*
+ * The application's own files (APP_FILES in its app.mk), which the build
+ * puts into the image (tools/appfiles.sh): "DIR/NAME" with its bytes, or
+ * "DIR/" with none for an empty directory. Weak: most images have none.
+ */
+struct vfs_app_file {
+	const char *path;
+	const void *data;
+	uint64_t size;
+};
+extern const struct vfs_app_file vfs_app_files[];
+extern const uint64_t vfs_app_nfiles;
+#pragma weak vfs_app_files
+#pragma weak vfs_app_nfiles
+#define APP_FILE_MODE 0644
+#define APP_TMP_MODE 01777
 
 /* st_dev of the first mount: major 0, minors from here, as Linux numbers its tmpfs mounts. */
 #define FIRST_DEV 0x20
@@ -226,6 +244,92 @@ static void make_dir(const char *name)
 		root->ops->mkdir(root, name, 01777);
 }
 
+/* Does the root have name (its own, or a mount there)? */
+static bool root_has(const char *name, size_t len)
+{
+	struct vnode *root = vfs.root->vn, *vn;
+	char buf[VFS_NAME_MAX + 1];
+	const char *names[1] = { buf };
+
+	if (vfs_mount_at(vfs.root, name, len))
+		return true;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (root->ops->lookup(root, names, 1, &vn) < 1)
+		return false;
+	vnode_put(vn);
+	return true;
+}
+
+/* The root vnode of the mount at /name (just made). */
+static struct vnode *mounted_root(const char *name, size_t len)
+{
+	struct vfs_mount_entry *m = vfs_mount_at(vfs.root, name, len);
+
+	return m ? m->root->vn : NULL;
+}
+
+/* File f (its directory mounted, with dir as root) into that ramfs. */
+static int app_file_write(struct vnode *dir, const struct vfs_app_file *f, const char *name)
+{
+	struct vfs_handle h = { 0 };
+	struct vnode *vn;
+	uint64_t off = 0;
+	long n;
+	int err = dir->ops->create(dir, name, APP_FILE_MODE, O_WRONLY, &vn, &h);
+
+	if (err < 0)
+		return err;
+	n = f->size ? vn->ops->write(vn, &h, f->data, f->size, &off, false) : 0;
+	if (vn->ops->close)
+		vn->ops->close(vn, &h);
+	vnode_put(vn);
+	return n < 0 ? (int)n : (uint64_t)n == f->size ? 0 : -ENOSPC;
+}
+
+/*
+ * The application's files: each directory they name that the root lacks
+ * becomes a ramfs of its own, with its files in it (tmp/: mode 1777, as
+ * /tmp is). A directory the root has of its own (the share's /etc) is left
+ * as it is, and the image's files for it are not used; a mount there (the
+ * ramfs of vfs.tmp=ramfs) gets them. Boot time: nothing else walks yet.
+ */
+static void mount_app_files(void)
+{
+	char path[VFS_NAME_MAX + 2];
+
+	for (uint64_t i = 0; &vfs_app_nfiles && i < vfs_app_nfiles; i++) {
+		const struct vfs_app_file *f = &vfs_app_files[i];
+		const char *slash = strchr(f->path, '/');
+		size_t len = slash ? (size_t)(slash - f->path) : 0;
+		struct vnode *dir;
+		int err = 0;
+
+		if (!len || len > VFS_NAME_MAX || strchr(slash + 1, '/')) {
+			pr_warn("vfs: the image's file '%s' is not DIR/NAME; left out", f->path);
+			continue;
+		}
+		dir = mounted_root(f->path, len);
+		if (!dir && root_has(f->path, len))
+			continue; /* the root's own directory */
+		if (!dir) {
+			path[0] = '/';
+			memcpy(path + 1, f->path, len);
+			path[len + 1] = '\0';
+			err = vfs_mount(path, &ramfs_type, NULL, NULL);
+			dir = err < 0 ? NULL : mounted_root(f->path, len);
+			if (dir && len == 3 && !memcmp(f->path, "tmp", 3))
+				dir->ops->setattr(dir, &(struct vattr_set){ .mask = VSET_MODE,
+									    .mode = APP_TMP_MODE });
+		}
+		if (dir && slash[1])
+			err = app_file_write(dir, f, slash + 1);
+		if (!dir || err < 0)
+			pr_warn("vfs: the image's file '%s' could not be made (%s)", f->path,
+				err_name(err < 0 ? err : -ENOMEM));
+	}
+}
+
 static bool checked_params(void)
 {
 	bool ram = !strcmp(param_rootfs, "ramfs");
@@ -257,6 +361,7 @@ int vfs_init(void)
 		if (err < 0)
 			pr_warn("vfs: a ramfs could not be mounted at /tmp (%s)", err_name(err));
 	}
+	mount_app_files();
 	/* The report counts what the application asked for. */
 	memset(vfs.counters, 0, sizeof(vfs.counters));
 	return err == -ENOMEM ? err : 0;

@@ -211,8 +211,9 @@ extern const struct vfs_fstype ramfs_type, devfs_type, fs_9p_type;
  * dev NULL, and 9pfs tries "rootfs", then "fs0", naming the tags it found
  * when neither is there); a ramfs root when the image has no 9pfs or the
  * mount fails (said at info level, or warned); devfs at /dev; a ramfs at
- * /tmp if vfs.tmp=ramfs, else /tmp is a directory of a ramfs root. 0, or
- * -ENOMEM.
+ * /tmp if vfs.tmp=ramfs, else /tmp is a directory of a ramfs root; then
+ * the application's own files (APP_FILES), each directory a ramfs where
+ * the root has none. 0, or -ENOMEM.
  */
 int vfs_init(void);
 

@@ -3,7 +3,8 @@
  * the path calls) over ramfs and devfs, and over a fake file system that
  * counts its lookup calls and whose names expire: several uncached names
  * go to the file system in one lookup, cached ones not at all, expired
- * ones again; ".." leaves a mount; the cache stays bounded.
+ * ones again; ".." leaves a mount; the cache stays bounded; the
+ * application's own files fill the directories the root lacks.
  *
  * The modules are kernel code: application memory is plain memory here
  * (NULL is the bad pointer), the clock is a variable, pages come from
@@ -121,6 +122,20 @@ static const struct vfs_fstype fake_type = {
 	.mount = fake_mount,
 	.dentry_ttl_ns = FAKE_TTL,
 };
+
+/* ---- the application's own files (APP_FILES), laid out as tools/appfiles.sh does ---- */
+
+struct vfs_app_file {
+	const char *path;
+	const void *data;
+	uint64_t size;
+};
+
+const struct vfs_app_file vfs_app_files[] = {
+	{ "ceres/conf", "abc", 3 }, { "ceres/empty", "", 0 }, { "etc/passwd", "nobody\n", 7 },
+	{ "tmp/hidden", "x", 1 },   { "nodir", "x", 1 },      { "a/b/c", "x", 1 },
+};
+const uint64_t vfs_app_nfiles = sizeof(vfs_app_files) / sizeof(vfs_app_files[0]);
 
 /* ---- helpers ---- */
 
@@ -265,6 +280,30 @@ TEST(the_cache_stays_bounded)
 	CHECK(entries <= DCACHE_MAX + 16);
 	CHECK(evictions >= 500);
 	CHECK_EQ(stat_of("/tmp/w/0", &st), 0); /* evicted, found again */
+}
+
+TEST(app_files_fill_what_the_root_lacks)
+{
+	struct abi_stat st;
+	char buf[16];
+	long fd;
+
+	boot();
+	fd = sys_openat(AT_FDCWD, "/ceres/conf", 0, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(sys_read((int)fd, buf, sizeof(buf)), 3);
+	CHECK(!memcmp(buf, "abc", 3));
+	sys_close((int)fd);
+	CHECK_EQ(stat_of("/ceres/empty", &st), 0);
+	CHECK_EQ(st.st_size, 0);
+	CHECK_EQ(st.st_mode, VFS_IFREG | 0644);
+	CHECK_EQ(stat_of("/etc/passwd", &st), 0);
+	CHECK_EQ(st.st_size, 7);
+	CHECK_EQ(sys_rmdir("/ceres"), -EBUSY); /* a ramfs of its own */
+	/* The root has a /tmp of its own: the image's file for it is not used. */
+	CHECK_EQ(stat_of("/tmp/hidden", &st), -ENOENT);
+	CHECK_STRSTR(fake_log(), "the image's file 'nodir' is not DIR/NAME");
+	CHECK_STRSTR(fake_log(), "the image's file 'a/b/c' is not DIR/NAME");
 }
 
 TEST(open_read_write_and_list)
