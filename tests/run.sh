@@ -75,6 +75,8 @@ run build fstest-linux APP=fstest linux
 run build p9dev APP=p9dev
 run build redis APP=redis
 run build redis-linux APP=redis linux
+run build nginx APP=nginx
+run build nginx-linux APP=nginx linux
 
 # each DIR: every test script in tests/DIR/, in order.
 each() {
