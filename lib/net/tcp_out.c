@@ -201,9 +201,8 @@ uint32_t tcp_send_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t n, uint64_t 
 
 /*
  * Nagle and sender SWS avoidance (RFC 1122 4.2.3.4): may len of avail bytes
- * go now? Under TCP_CORK a short segment waits for more data or the FIN, as
- * Linux holds it (without Linux's 200 ms ceiling: taking the cork off
- * sends it).
+ * go now? Under TCP_CORK a short segment waits for more data, the FIN, the
+ * cork's removal or TCP_CORK_MAX (arm_cork), as on Linux.
  */
 static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail, bool fin)
 {
@@ -291,6 +290,18 @@ static bool send_next(struct tcp_pcb *pcb, uint64_t now)
 	return true;
 }
 
+/*
+ * Under TCP_CORK, data held back unsent goes after TCP_CORK_MAX at the
+ * latest (Linux's ceiling), counted from when it was first held.
+ */
+static void arm_cork(struct tcp_pcb *pcb, uint64_t now)
+{
+	if (!(pcb->flags & TCP_PCB_F_CORK) || !tcp_seq_lt(pcb->snd_nxt, tcp_data_end(pcb)))
+		pcb->cork_at = TCP_NEVER;
+	else if (pcb->cork_at == TCP_NEVER)
+		pcb->cork_at = now + TCP_CORK_MAX;
+}
+
 /* With data waiting, nothing in flight and a closed window, the persist timer probes. */
 static void arm_persist(struct tcp_pcb *pcb, uint64_t now)
 {
@@ -353,6 +364,7 @@ void tcp_output(struct tcp_pcb *pcb, uint64_t now)
 	if (pcb->flags & TCP_PCB_F_ACK_NOW)
 		tcp_send_ack(pcb, now);
 	arm_persist(pcb, now);
+	arm_cork(pcb, now);
 	autotune_snd(pcb);
 }
 

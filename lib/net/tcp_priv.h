@@ -49,6 +49,7 @@
 #define TCP_PAWS_SLACK 1 /* ticks of the peer's clock a TSval may lag ts_recent (Linux's) */
 #define TCP_FIN_TIMEOUT (60 * TCP_NS_PER_S)
 #define TCP_PERSIST_MIN (200 * TCP_NS_PER_MS)
+#define TCP_CORK_MAX (200 * TCP_NS_PER_MS) /* how long TCP_CORK holds a short segment, as Linux */
 #define TCP_RETRIES_SYN 6
 #define TCP_RETRIES_DATA 15
 #define TCP_RETRIES_SYNACK 5
@@ -197,7 +198,7 @@ struct tcp_pcb {
 	unsigned n_sacked;
 
 	/* Timers: absolute deadlines, TCP_NEVER when off. */
-	uint64_t rto_at, delack_at, persist_at, keep_at, tw_at;
+	uint64_t rto_at, delack_at, persist_at, keep_at, tw_at, cork_at;
 	unsigned persist_backoff, keep_probes;
 	uint32_t keep_idle_s, keep_intvl_s, keep_cnt;
 	uint64_t challenge_window;

@@ -1,7 +1,8 @@
 /*
  * The timers of every block, driven by the caller's "now": retransmission
  * (with exponential backoff and the retry limits), delayed ACK, persist
- * (zero-window probes), keepalive, and TIME_WAIT / orphaned FIN_WAIT_2.
+ * (zero-window probes), keepalive, TCP_CORK's hold on a short segment, and
+ * TIME_WAIT / orphaned FIN_WAIT_2.
  * tcp_timer() runs what is due and returns the next deadline, so the
  * network thread sleeps until then and no periodic tick is needed.
  */
@@ -13,7 +14,8 @@
 
 void tcp_pcb_timers_off(struct tcp_pcb *pcb)
 {
-	pcb->rto_at = pcb->delack_at = pcb->persist_at = pcb->keep_at = pcb->tw_at = TCP_NEVER;
+	pcb->rto_at = pcb->delack_at = pcb->persist_at = pcb->keep_at = pcb->tw_at = pcb->cork_at =
+		TCP_NEVER;
 }
 
 void tcp_rto_arm(struct tcp_pcb *pcb, uint64_t now)
@@ -41,7 +43,7 @@ uint64_t tcp_pcb_deadline(const struct tcp_pcb *pcb)
 		return tcp_listen_deadline(pcb);
 	return tcp_min64(tcp_min64(tcp_min64(pcb->rto_at, pcb->delack_at),
 				   tcp_min64(pcb->persist_at, pcb->keep_at)),
-			 pcb->tw_at);
+			 tcp_min64(pcb->tw_at, pcb->cork_at));
 }
 
 static void rto_fires(struct tcp_pcb *pcb, uint64_t now)
@@ -90,6 +92,15 @@ static void keep_fires(struct tcp_pcb *pcb, uint64_t now)
 	pcb->keep_at = now + (uint64_t)pcb->keep_intvl_s * TCP_NS_PER_S;
 }
 
+/* A short segment has waited TCP_CORK_MAX under the cork: it goes, by Nagle's rules. */
+static void cork_fires(struct tcp_pcb *pcb, uint64_t now)
+{
+	pcb->cork_at = TCP_NEVER;
+	pcb->flags &= ~TCP_PCB_F_CORK;
+	tcp_output(pcb, now);
+	pcb->flags |= TCP_PCB_F_CORK; /* what is still held waits for the next output to arm it */
+}
+
 /* Runs pcb's due timers, each at most once. */
 static void run(struct tcp_pcb *pcb, uint64_t now)
 {
@@ -109,6 +120,8 @@ static void run(struct tcp_pcb *pcb, uint64_t now)
 		persist_fires(pcb, now);
 	if (pcb->keep_at <= now)
 		keep_fires(pcb, now);
+	if (pcb->cork_at <= now)
+		cork_fires(pcb, now);
 }
 
 uint64_t tcp_timer(uint64_t now)

@@ -499,6 +499,29 @@ TEST(cork_holds_short_segments_until_taken_off)
 	CHECK(!memcmp(last()->data, pattern + MSS, 80));
 }
 
+TEST(cork_lets_a_short_segment_go_after_200_ms)
+{
+	struct tcp_pcb *pcb;
+
+	setup();
+	fill_pattern();
+	pcb = open_plain();
+	tcp_set_nodelay(pcb, true);
+	tcp_set_cork(pcb, true, t.now);
+	CHECK_EQ(tcp_send(pcb, pattern, 80, t.now), 80);
+	advance(199 * TCP_NS_PER_MS);
+	CHECK_EQ(t.count, 0); /* held for Linux's 200 ms */
+	advance(TCP_NS_PER_MS);
+	CHECK_EQ(t.count, 1);
+	CHECK_EQ(last()->len, 80);
+	CHECK(!memcmp(last()->data, pattern, 80));
+	CHECK_EQ(tcp_send(pcb, pattern + 80, 40, t.now), 40);
+	CHECK_EQ(t.count, 1); /* still corked: the next short one waits its 200 ms too */
+	advance(200 * TCP_NS_PER_MS);
+	CHECK_EQ(t.count, 2);
+	CHECK_EQ(last()->len, 40);
+}
+
 TEST(send_ring_bounds_writes_and_frees_on_ack)
 {
 	struct tcp_pcb *pcb;
