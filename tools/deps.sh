@@ -23,8 +23,10 @@ need_net=(ip:iproute2 ping:iputils-ping socat:socat /usr/bin/python3:python3
 # Redis's tests: Debian's redis-cli and redis-benchmark, and tclsh for
 # Redis's own test suite.
 need_redis=(redis-cli:redis-tools redis-benchmark:redis-tools tclsh:tcl)
+# nginx's tests: curl, and gzip to unpack what the gzip module sends.
+need_nginx=(curl:curl gzip:gzip)
 need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}"
-	"${need_redis[@]}")
+	"${need_redis[@]}" "${need_nginx[@]}")
 need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils nasm:nasm
 	ip:iproute2 ping:iputils-ping)
 

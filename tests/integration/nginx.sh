@@ -20,21 +20,7 @@ guest=172.44.0.2
 params="netdev.ipv4_addr=$guest netdev.ipv4_gw_addr=172.44.0.1 netdev.ipv4_subnet_mask=255.255.255.0"
 image=$root/build/nginx/ceres
 native=$root/build/nginx/nginx.linux
-tmp=$(mktemp -d /tmp/nginx-test.XXXXXX) || exit 1
-runners=()
-made_ns=0
-
-nginx_cleanup() {
-	local pid
-	cleanup_qemus
-	for pid in "${runners[@]}"; do
-		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-	done
-	[ "$made_ns" = 1 ] && ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap nginx_cleanup EXIT
+new_tmp nginx-test
 
 missing=()
 [ "$(id -u)" = 0 ] || missing+=("root (network namespaces and taps)")
@@ -152,7 +138,7 @@ wait "$native_pid" 2>/dev/null
 check "nginx native: $(grep -c '^HTTP/' "$out/nginx-headers.native") of $nrequests requests answered" \
 	[ "$(grep -c '^HTTP/' "$out/nginx-headers.native")" = "$nrequests" ]
 
-if ! { ip netns add "$ns" && made_ns=1 && ip netns exec "$ns" ip link set lo up; }; then
+if ! new_netns "$ns"; then
 	fail "nginx: could not make the network namespace $ns"
 	exit 0
 fi
