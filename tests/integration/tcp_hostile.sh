@@ -40,6 +40,10 @@ LEAK_CONNS=${LEAK_CONNS:-10000}
 LEAK_SLACK_KIB=${LEAK_SLACK_KIB:-256}
 FLOOD_SYNS=${FLOOD_SYNS:-5000}
 IMPAIR_MIB=${IMPAIR_MIB:-16} # about a minute at the 0.25 MiB/s each way measured here under TCG
+# A guest's time, at most: 5 minutes, and for the lossy link 15 s per MiB
+# more, four times what it takes here.
+GUEST_TIMEOUT=300
+IMPAIR_TIMEOUT=$((60 + 15 * IMPAIR_MIB))
 SECTIONS=${SECTIONS:-errors leaks hostile impair} # a subset, when working on one
 ns=cerestcph$$
 nsq=cerestcpq$$ # the guest's tap, behind the relay
@@ -77,7 +81,7 @@ start() {
 	shift 4
 	new_boot "$name"
 	ip netns exec "$where" "$root/run.sh" --no-build --serial "$out/$name.serial" --pidfile "$pidfile" \
-		--timeout 300 --net tap "$@" --append "netdev.ip=$guest_ip/24:$host_ip -- $args" "$app" \
+		--timeout "$GUEST_TIMEOUT" --net tap "$@" --append "netdev.ip=$guest_ip/24:$host_ip -- $args" "$app" \
 		>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null &
 	runner=$!
 	runners+=("$runner")
@@ -263,13 +267,13 @@ elif on impair; then
 	name=tcp-impair
 	# Two connections: the bulk, then a line that ends the guest (the guest
 	# must not end while the bulk's tail is still in flight).
+	GUEST_TIMEOUT=$((GUEST_TIMEOUT + IMPAIR_TIMEOUT))
 	start $name "$nsq" tcpecho "-p 7 -n 2" --nic-opts csum=off
 	if ready $name '^tcpecho: listening'; then
 		head -c $((IMPAIR_MIB << 20)) /dev/urandom >"$out/$name.bulk"
 		want=$(sha256sum <"$out/$name.bulk" | cut -d' ' -f1)
 		t0=$EPOCHREALTIME
-		# 15 s per MiB: four times what it takes here.
-		timeout $((60 + 15 * IMPAIR_MIB)) ip netns exec "$ns" socat -t 120 - "TCP:$guest_ip:7" \
+		timeout $IMPAIR_TIMEOUT ip netns exec "$ns" socat -t 120 - "TCP:$guest_ip:7" \
 			<"$out/$name.bulk" >"$out/$name.got" \
 			2>"$out/$name.err"
 		got=$(sha256sum <"$out/$name.got" | cut -d' ' -f1)
