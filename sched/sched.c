@@ -39,6 +39,7 @@ static struct {
 	uint64_t exited_ns; /* CPU time of the threads that are gone */
 	/* Waiting threads that something other than a thread may wake. */
 	unsigned timed_waiters, input_waiters;
+	unsigned waking_timers; /* kernel timers pending with wakes set */
 	struct sched_stats stats;
 } sched_state;
 
@@ -168,6 +169,7 @@ static void sched_timer_expired(struct timerq_entry *e)
 {
 	struct sched_timer *t = container_of(e, struct sched_timer, entry);
 
+	sched_state.waking_timers -= t->wakes;
 	t->fn(t);
 }
 
@@ -178,6 +180,7 @@ void sched_timer_start(struct sched_timer *t, uint64_t deadline, void (*fn)(stru
 	t->fn = fn;
 	t->entry.expire = sched_timer_expired;
 	timerq_add(&sched_state.sleepers, &t->entry, deadline);
+	sched_state.waking_timers += t->wakes;
 	rearm();
 	irq_restore(flags);
 }
@@ -186,6 +189,8 @@ void sched_timer_stop(struct sched_timer *t)
 {
 	unsigned long flags = irq_save();
 
+	if (list_linked(&t->entry.link))
+		sched_state.waking_timers -= t->wakes;
 	timerq_remove(&t->entry);
 	irq_restore(flags);
 }
@@ -265,8 +270,9 @@ void sched_preempt_resched(void)
 }
 
 /*
- * Nothing is runnable, nobody waits for a time or for input, yet threads
- * are alive: they wait for each other, and will forever.
+ * Nothing is runnable, nobody waits for a time or for input, no timer is
+ * pending that could end a wait, yet threads are alive: they wait for each
+ * other, and will forever.
  */
 static __attribute__((noreturn)) void deadlock(void)
 {
@@ -291,7 +297,8 @@ static __attribute__((noreturn)) void idle_loop(void)
 			shutdown_app_exit(0);
 		if (sched_state.runq.count)
 			sched_schedule();
-		else if (!sched_state.timed_waiters && !sched_state.input_waiters)
+		else if (!sched_state.timed_waiters && !sched_state.input_waiters &&
+			 !sched_state.waking_timers)
 			deadlock();
 		else
 			arch_idle();
@@ -322,6 +329,21 @@ int sched_start(void *(*fn)(void *), void *arg, size_t stack_size)
 	}
 	pr_info("sched: round robin, %d ms slices", timeslice_ms);
 	idle_loop();
+}
+
+char thread_state_letter(const struct thread *t)
+{
+	switch (t->state) {
+	case THREAD_RUNNING:
+	case THREAD_RUNNABLE:
+		return 'R';
+	case THREAD_BLOCKED:
+	case THREAD_SLEEPING:
+		return 'S';
+	case THREAD_EXITED:
+		break;
+	}
+	return 'Z';
 }
 
 uint64_t thread_runtime_ns(const struct thread *t)

@@ -33,6 +33,12 @@ struct waitq {
 struct sched_timer {
 	struct timerq_entry entry;
 	void (*fn)(struct sched_timer *t);
+	/*
+	 * Set before the start: its callback may end a wait that has no
+	 * deadline of its own (an interval timer's signal ends pause()), so
+	 * while it is pending, every thread blocked is no deadlock.
+	 */
+	bool wakes;
 };
 
 struct syscall_frame;
@@ -120,6 +126,9 @@ void thread_set_describe(void (*describe)(struct thread *t));
 size_t thread_fpu_size(void);
 void thread_fpu_copy(void *dst);
 void thread_fpu_set(const void *src);
+
+/* t's state as Linux's /proc shows it: 'R' running or runnable, 'S' waiting, 'Z' exited. */
+char thread_state_letter(const struct thread *t);
 
 /* CPU time t has used, the slice it is running now included. */
 uint64_t thread_runtime_ns(const struct thread *t);

@@ -22,11 +22,13 @@
 #include "kernel/printk.h"
 #include "kernel/shutdown.h"
 #include "kernel/uaccess.h"
+#include "lib/abi/itimer.h"
 #include "lib/abi/syscall_names.h"
 #include "lib/abi/thread.h"
 #include "sched/sched.h"
 
 #define SIGKILL 9
+#define SIGALRM 14
 #define SIGCHLD 17
 #define SIGCONT 18
 #define SIGSTOP 19
@@ -54,6 +56,7 @@
 #define MINSIGSTKSZ 2048
 
 #define SI_USER 0
+#define SI_KERNEL 0x80
 #define SI_TKILL (-6)
 
 #define BIT(sig) (1ULL << ((sig)-1))
@@ -212,9 +215,12 @@ int signal_send(uint64_t tid, int sig, int code)
 			return -ESRCH;
 		}
 	} else {
-		/* The sender first, if it can take it: kill(getpid()) acts at once. */
-		f.found = thread_self();
-		s = state_of(f.found);
+		/*
+		 * The sender first, if it can take it: kill(getpid()) acts at once.
+		 * From an interrupt (a timer), the first thread that can.
+		 */
+		f.found = irq_in_handler() ? NULL : thread_self();
+		s = f.found ? state_of(f.found) : NULL;
 		if (!s || s->blocked & f.bit)
 			f.found = sched_find_thread(match, &f);
 	}
@@ -500,7 +506,7 @@ static int push_frame(struct syscall_frame *f, int sig, const struct k_sigaction
 	fr.uc.uc_sigmask = fr.uc.uc_mcontext.oldmask;
 	fr.info.si_signo = sig;
 	fr.info.si_code = code;
-	fr.info.si_pid = 1;
+	fr.info.si_pid = code == SI_KERNEL ? 0 : 1; /* the kernel's own: no sender */
 	fp = kaligned_alloc(64, fpsize);
 	if (!fp)
 		return -ENOMEM;
@@ -558,6 +564,8 @@ void signal_on_return(struct syscall_frame *f, long nr)
 		proc.pending &= ~BIT(sig);
 		code = proc.code[sig - 1];
 	}
+	if (sig == SIGALRM)
+		itimer_alarm_taken();
 	ka = proc.actions[sig];
 	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_ignores(sig))) {
 		ka.handler = SIG_IGN;

@@ -49,7 +49,12 @@ bool signal_ready(void);
 int signal_push_mask(const uint64_t *mask, size_t setsize);
 void signal_pop_mask(long ret);
 
-/* Sends sig to the thread with id tid (0: the process), as tkill/kill would. 0 or -errno. */
+/*
+ * Sends sig to the thread with id tid (0: the process: the calling thread
+ * if it can take it, else the first that can), as tkill/kill would, with
+ * si_code code (SI_KERNEL's come from no process: si_pid 0). 0 or -errno.
+ * Any context, an interrupt handler's included.
+ */
 int signal_send(uint64_t tid, int sig, int code);
 
 long sys_rt_sigaction(int sig, const void *act, void *old, size_t setsize);

@@ -19,6 +19,7 @@
 #include "kernel/mmap.h"
 #include "kernel/printk.h"
 #include "kernel/sys_time.h"
+#include "lib/abi/itimer.h"
 #include "lib/abi/process.h"
 #include "lib/abi/signal.h"
 #include "lib/abi/syscall_names.h"
@@ -304,6 +305,11 @@ CALL1(time, int64_t *)
 CALL2(nanosleep, cptr, ptr)
 CALL4(clock_nanosleep, int, int, cptr, ptr)
 
+/* Interval timers: lib/abi/itimer.c. */
+CALL3(setitimer, int, cptr, ptr)
+CALL2(getitimer, int, ptr)
+CALL1(alarm, unsigned)
+
 /* Signals: lib/abi/signal.c. */
 CALL4(rt_sigaction, int, cptr, ptr, size_t)
 CALL4(rt_sigprocmask, int, const uint64_t *, uint64_t *, size_t)
@@ -476,6 +482,10 @@ static const syscall_fn table[SYSCALL_NR_MAX] = {
 	E(time),
 	E(nanosleep),
 	E(clock_nanosleep),
+
+	E(setitimer),
+	E(getitimer),
+	E(alarm),
 
 	E(rt_sigaction),
 	E(rt_sigprocmask),
