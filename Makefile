@@ -113,7 +113,7 @@ NASMFLAGS := -f elf64 -g -F dwarf
 
 # Subsystems that only some images carry (CERES_NEEDS): net (PCI, virtio,
 # virtio-net and the network stack), events (poll, select, epoll, pipes,
-# eventfds) and fs (the VFS with ramfs, /dev and the path calls, and PCI,
+# eventfds) and fs (the VFS with ramfs, /dev, /proc and the path calls, and PCI,
 # virtio, virtio-9p, the 9P2000.L client and 9pfs under it). An
 # application's app.mk may name them; otherwise they follow from what it
 # links of musl (build/APP/needs.mk): socket() brings net, any of musl's
@@ -126,8 +126,8 @@ VIRTIO_SRCS := drivers/pci.c $(addprefix drivers/virtio/,virtio.c virtio_ring.c 
 	virtio_pci_legacy.c virtio_pci_modern.c)
 NET_SRCS := $(VIRTIO_SRCS) drivers/virtio/virtio_net.c $(wildcard drivers/net/*.c lib/net/*.c)
 EVENTS_SRCS := $(wildcard $(addprefix lib/vfs/,poll.c epoll.c eventfd.c pipe.c))
-VFS_SRCS := $(addprefix lib/vfs/,vfs.c attr.c dcache.c devfs.c lookup.c names.c path.c ramfs.c \
-	vfile.c vfs_sys.c)
+VFS_SRCS := $(addprefix lib/vfs/,vfs.c attr.c dcache.c devfs.c lookup.c names.c path.c procfs.c \
+	ramfs.c vfile.c vfs_sys.c)
 FS_SRCS := $(VIRTIO_SRCS) $(VFS_SRCS) $(wildcard drivers/virtio/virtio_9p.c lib/9p/*.c \
 	lib/vfs/fs_9p.c)
 NET_SYMS := socket

@@ -20,6 +20,8 @@ static struct {
 	uint64_t limit;	       /* mem=: no RAM at or above it is used */
 	struct page_runs runs; /* changed with interrupts off */
 	uint64_t *app;	       /* bit f: frame f is the application's (page_set_app) */
+	uint64_t app_frames;   /* bits set in app */
+	uint64_t app_peak;     /* the most app_frames has been */
 	uint64_t total;	       /* frames ever added */
 	uint64_t bad_frees;
 	struct {
@@ -202,11 +204,18 @@ void *page_alloc(size_t n)
 static void mark_app(uint64_t f, uint64_t n, bool app)
 {
 	for (; n && f < pages.runs.nframes; f++, n--) {
-		if (app)
-			pages.app[f / 64] |= 1ULL << (f % 64);
-		else
-			pages.app[f / 64] &= ~(1ULL << (f % 64));
+		uint64_t *word = &pages.app[f / 64], bit = 1ULL << (f % 64);
+
+		if (app && !(*word & bit)) {
+			*word |= bit;
+			pages.app_frames++;
+		} else if (!app && *word & bit) {
+			*word &= ~bit;
+			pages.app_frames--;
+		}
 	}
+	if (pages.app_frames > pages.app_peak)
+		pages.app_peak = pages.app_frames;
 }
 
 void page_set_app(void *p, size_t n, bool app)
@@ -292,5 +301,7 @@ void page_stats(struct page_stats *st)
 	st->free = pages.runs.nfree << PAGE_SHIFT;
 	st->largest = page_runs_largest(&pages.runs, NULL) << PAGE_SHIFT;
 	st->bad_frees = pages.bad_frees;
+	st->app = pages.app_frames << PAGE_SHIFT;
+	st->app_peak = pages.app_peak << PAGE_SHIFT;
 	irq_restore(flags);
 }

@@ -50,9 +50,11 @@ void page_set_app(void *p, size_t n, bool app);
 bool page_is_app(uint64_t addr, size_t len);
 
 struct page_stats {
-	uint64_t total;	  /* bytes the allocator manages */
-	uint64_t free;	  /* bytes free now */
-	uint64_t largest; /* bytes in the longest free run */
+	uint64_t total;	   /* bytes the allocator manages */
+	uint64_t free;	   /* bytes free now */
+	uint64_t largest;  /* bytes in the longest free run */
+	uint64_t app;	   /* bytes of the application's pages (page_set_app): its RSS */
+	uint64_t app_peak; /* the most app has been */
 	uint64_t bad_frees;
 };
 

@@ -183,6 +183,8 @@ static long vf_pread(struct file *f, void *buf, size_t n, uint64_t off)
 
 static long vf_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
 {
+	if (vf_of(f)->vn->flags & VNODE_SEQ)
+		return -ESPIPE;
 	/* Linux appends even at an offset when the file is O_APPEND (pwrite(2), BUGS). */
 	return write_at(vf_of(f), buf, capped(n), &off, f->flags & O_APPEND);
 }
@@ -219,7 +221,8 @@ static long vf_llseek(struct file *f, int64_t off, int whence)
 	int64_t to;
 	long r;
 
-	if (VFS_ISDIR(vf->vn->type) && whence != SEEK_SET && whence != SEEK_CUR)
+	if ((VFS_ISDIR(vf->vn->type) || vf->vn->flags & VNODE_SEQ) && whence != SEEK_SET &&
+	    whence != SEEK_CUR)
 		return -EINVAL;
 	mutex_lock(&vf->pos_lock);
 	r = seek_target(vf, off, whence, &to);

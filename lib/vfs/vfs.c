@@ -16,8 +16,9 @@
 #include "lib/vfs/fd.h"
 #include "lib/vfs/vfs_priv.h"
 
-/* Only images with the fs subsystem (Makefile, FS_SRCS) carry 9pfs. */
+/* Only images with the fs subsystem (Makefile, FS_SRCS) carry 9pfs; the host tests no procfs. */
 #pragma weak fs_9p_type
+#pragma weak procfs_type
 
 /*
  * The application's own files (APP_FILES in its app.mk), which the build
@@ -356,6 +357,11 @@ int vfs_init(void)
 	err = vfs_mount("/dev", &devfs_type, NULL, NULL);
 	if (err < 0)
 		pr_warn("vfs: /dev could not be mounted (%s)", err_name(err));
+	if (&procfs_type) {
+		err = vfs_mount("/proc", &procfs_type, NULL, NULL);
+		if (err < 0)
+			pr_warn("vfs: /proc could not be mounted (%s)", err_name(err));
+	}
 	if (!strcmp(param_tmp, "ramfs")) {
 		err = vfs_mount("/tmp", &ramfs_type, NULL, NULL);
 		if (err < 0)

@@ -165,10 +165,17 @@ struct vnode_ops {
 	void (*release)(struct vnode *vn);
 };
 
+/*
+ * A vnode's flags. VNODE_SEQ: a file generated as it is read (procfs), as
+ * Linux's seq_file: pwrite is ESPIPE, lseek takes SEEK_SET and SEEK_CUR only.
+ */
+#define VNODE_SEQ 0x1u
+
 struct vnode {
 	const struct vnode_ops *ops;
 	struct mount *mnt;
-	uint32_t type; /* VFS_IF*: fixed for the vnode's life */
+	uint32_t type;	/* VFS_IF*: fixed for the vnode's life */
+	unsigned flags; /* VNODE_*: set by the file system as it makes the vnode */
 	uint64_t ino;
 	int refs; /* vnode_hold/vnode_put */
 	void *priv;
@@ -202,18 +209,21 @@ struct mount {
 	uint64_t st_dev; /* what stat() shows as st_dev: set by the core, one per mount */
 };
 
-/* The file systems there are. fs_9p_type is weak: only images with the fs subsystem have it. */
-extern const struct vfs_fstype ramfs_type, devfs_type, fs_9p_type;
+/*
+ * The file systems there are. fs_9p_type is weak: only images with the fs
+ * subsystem have it; procfs_type too (the host tests leave it out).
+ */
+extern const struct vfs_fstype ramfs_type, devfs_type, fs_9p_type, procfs_type;
 
 /*
  * Mounts at boot (kernel/main.c), after the devices: the root from
  * vfs.rootfs (9pfs or ramfs; default 9pfs) on vfs.rootdev (not given:
  * dev NULL, and 9pfs tries "rootfs", then "fs0", naming the tags it found
  * when neither is there); a ramfs root when the image has no 9pfs or the
- * mount fails (said at info level, or warned); devfs at /dev; a ramfs at
- * /tmp if vfs.tmp=ramfs, else /tmp is a directory of a ramfs root; then
- * the application's own files (APP_FILES), each directory a ramfs where
- * the root has none. 0, or -ENOMEM.
+ * mount fails (said at info level, or warned); devfs at /dev; procfs at
+ * /proc; a ramfs at /tmp if vfs.tmp=ramfs, else /tmp is a directory of a
+ * ramfs root; then the application's own files (APP_FILES), each directory
+ * a ramfs where the root has none. 0, or -ENOMEM.
  */
 int vfs_init(void);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Linux system-call layer (docs/abi.md), with Linux as the oracle: the
 # same static musl programs run natively on this host and in Ceres, and
-# their outputs must agree line for line (tests/apps/sysabi, libctest), up
+# their outputs must agree line for line (tests/apps/sysabi, libctest,
+# events, udpsock, itimer, procfs), up
 # to the differences tests/apps/sysabi/differences lists and explains.
 # Then what only runs in the guest: the red zone under interrupts, garbage
 # system calls, threads, signals, the process's start and stdin.
@@ -40,6 +41,8 @@ expect_serial sysabi 'W: abi: fork \(57\) is not implemented' "an unimplemented 
 differential libctest
 differential events
 differential udpsock
+differential itimer
+differential procfs
 
 # stdin through poll and epoll_wait: a line that arrives while they wait
 # (the console's 5 ms input timer notifies the watches).

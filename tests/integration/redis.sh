@@ -6,8 +6,8 @@
 #   - a redis-cli script over the main types, transactions, Lua and CONFIG,
 #     its replies compared line for line with the same Redis objects run
 #     natively (build/redis/redis.linux): Linux is the oracle;
-#   - keys that really expire, pub/sub between two clients, INFO and
-#     CLIENT LIST;
+#   - keys that really expire, pub/sub between two clients, INFO (with
+#     used_memory_rss from /proc) and CLIENT LIST;
 #   - what needs fork (BGSAVE, BGREWRITEAOF) fails with Redis's own error,
 #     and the server goes on;
 #   - redis-benchmark with 50 and with 500 clients, without errors;
@@ -73,6 +73,8 @@ if start redis-1 "$share"; then
 
 	check "redis-1: INFO server says redis_version:7.0.15" has '^redis_version:7.0.15' "$(cli info server)"
 	check "redis-1: INFO memory reports used_memory" has '^used_memory:[1-9]' "$(cli info memory)"
+	check "redis-1: ... and used_memory_rss, from /proc/1/stat" \
+		has '^used_memory_rss:[1-9]' "$(cli info memory)"
 	check "redis-1: CLIENT LIST shows this client" has 'cmd=client|list' "$(cli client list)"
 
 	# What needs fork fails with Redis's own error, and nothing hangs.
