@@ -122,7 +122,7 @@ done
 
 echo "net: udpecho natively, over loopback (for reference)" >&2
 for r in $(seq "$reps"); do
-	inns "$here/build/udpecho/udpecho.linux" -p 7 >/dev/null 2>&1 &
+	ip netns exec "$ns" "$here/build/udpecho/udpecho.linux" -p 7 >/dev/null 2>&1 & # not inns: $! must be the server
 	native_pid=$!
 	sleep 0.2
 	measure 127.0.0.1 "$out/native-$r.txt"

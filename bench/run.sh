@@ -8,9 +8,13 @@
 # *_pps, *_mibps, *_per_s): above 1, Ceres is faster. bench/net.sh adds the
 # network: ping and UDP echo over a tap in a network namespace of its own;
 # bench/tcp.sh TCP: bulk, connection rate and latency over the same tap;
-# bench/fs.sh the file system: fsbench over 9p from a host directory.
+# bench/fs.sh the file system: fsbench over 9p from a host directory;
+# bench/redis.sh Redis: Ceres against Debian's redis-server and the musl
+# build in the guest, redis-benchmark, boot to ready, least memory.
 # Output: build/bench/results.md, results.tsv and results.svg.
-# Environment: BENCH_REPS (default 5), BENCH_MEM (MiB, default 256).
+# Environment: BENCH_REPS (default 5), BENCH_MEM (MiB, default 256),
+# BENCH_ONLY (some of "apps net tcp fs redis boot", space- or
+# comma-separated: run only those; default all).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here" || exit 1
@@ -18,6 +22,13 @@ reps=${BENCH_REPS:-5}
 mem=${BENCH_MEM:-256}
 out=build/bench
 benches=(bench-malloc bench-sched)
+parts=(apps net tcp fs redis boot)
+only=" ${BENCH_ONLY:-${parts[*]}} "
+only=${only//,/ }
+for p in $only; do
+	[[ " ${parts[*]} " == *" $p "* ]] || { echo "bench: BENCH_ONLY: no benchmark '$p' (${parts[*]})" >&2; exit 2; }
+done
+want() { [[ $only == *" $1 "* ]]; }
 mkdir -p "$out"
 results=$out/raw.tsv
 : >"$results"
@@ -33,18 +44,20 @@ collect() { # SYSTEM LOG: append "system metric value" rows
 	awk -v sys="$1" '$1 == "RESULT" { print sys "\t" $2 "\t" $3 }' "$2" >>"$results"
 }
 
-for b in "${benches[@]}"; do
-	make -s APP="$b" >/dev/null || { echo "bench: building $b for Ceres failed" >&2; exit 1; }
-done
-# musl's own mallocng on Ceres too: the heap must beat it to stay the default.
-make -s APP=bench-malloc MALLOC=musl >/dev/null ||
-	{ echo "bench: building bench-malloc with mallocng failed" >&2; exit 1; }
+if want apps; then
+	for b in "${benches[@]}"; do
+		make -s APP="$b" >/dev/null || { echo "bench: building $b for Ceres failed" >&2; exit 1; }
+	done
+	# musl's own mallocng on Ceres too: the heap must beat it to stay the default.
+	make -s APP=bench-malloc MALLOC=musl >/dev/null ||
+		{ echo "bench: building bench-malloc with mallocng failed" >&2; exit 1; }
+fi
 echo "bench: building the Linux guest baseline" >&2
 bench/linux-guest.sh "$out/linux" 1 "${benches[@]}" || exit 1
 
 # One repetition a boot, Ceres and the Linux guest in turn: the host's
 # speed drifts over minutes, and it then drifts under both alike.
-for r in $(seq "$reps"); do
+want apps && for r in $(seq "$reps"); do
 	for b in "${benches[@]}"; do
 		echo "bench: $b on Ceres ($r/$reps)" >&2
 		./run.sh --no-build --no-exit-device -m "$mem" --timeout 1200 \
@@ -65,33 +78,51 @@ for r in $(seq "$reps"); do
 		echo "bench: the Linux guest did not finish (see $out/linux-$r.log)" >&2
 	collect linux "$out/linux-$r.log"
 done
-echo "bench: the network, Ceres and the Linux guest on one tap" >&2
-bench/net.sh "$out/net" "$reps" "$out/linux/vmlinuz" "$out/linux/net.cpio.gz" ||
-	echo "bench: the network benchmark failed (see $out/net/)" >&2
-for r in $(seq "$reps"); do
-	for sys in ceres linux native; do
-		[ -f "$out/net/$sys-$r.txt" ] && collect "$sys" "$out/net/$sys-$r.txt"
+# collect_dir DIR SYSTEM...: the RESULT lines of DIR/SYSTEM-R.txt, every repetition.
+collect_dir() {
+	local dir=$1 r sys
+	shift
+	for r in $(seq "$reps"); do
+		for sys in "$@"; do
+			[ -f "$dir/$sys-$r.txt" ] && collect "$sys" "$dir/$sys-$r.txt"
+		done
 	done
-done
-echo "bench: TCP, Ceres and the Linux guest on one tap" >&2
-bench/tcp.sh "$out/tcp" "$reps" "$out/linux/vmlinuz" "$out/linux/net.cpio.gz" ||
-	echo "bench: the TCP benchmark failed (see $out/tcp/)" >&2
-for r in $(seq "$reps"); do
-	for sys in ceres linux native; do
-		[ -f "$out/tcp/$sys-$r.txt" ] && collect "$sys" "$out/tcp/$sys-$r.txt"
+}
+if want net; then
+	echo "bench: the network, Ceres and the Linux guest on one tap" >&2
+	bench/net.sh "$out/net" "$reps" "$out/linux/vmlinuz" "$out/linux/net.cpio.gz" ||
+		echo "bench: the network benchmark failed (see $out/net/)" >&2
+	collect_dir "$out/net" ceres linux native
+fi
+if want tcp; then
+	echo "bench: TCP, Ceres and the Linux guest on one tap" >&2
+	bench/tcp.sh "$out/tcp" "$reps" "$out/linux/vmlinuz" "$out/linux/net.cpio.gz" ||
+		echo "bench: the TCP benchmark failed (see $out/tcp/)" >&2
+	collect_dir "$out/tcp" ceres linux native
+fi
+if want fs; then
+	echo "bench: the file system, Ceres and the Linux guest on one host directory each" >&2
+	bench/fs.sh "$out/fs" "$reps" "$out/linux/vmlinuz" "$out/linux/fs.cpio.gz" ||
+		echo "bench: the file-system benchmark failed (see $out/fs/)" >&2
+	collect_dir "$out/fs" ceres linux native
+fi
+# Redis: "linux" is Debian's redis-server in the guest, "linux_musl" the
+# objects Ceres links, linked for Linux (the Redis section shows both).
+if want redis; then
+	echo "bench: Redis, Ceres and the Linux guest on one tap" >&2
+	bench/redis.sh "$out/redis" "$reps" "$out/linux" ||
+		echo "bench: the Redis benchmark failed (see $out/redis/)" >&2
+	collect_dir "$out/redis" ceres linux linux_musl native
+	for sys in ceres linux linux_musl; do
+		[ -f "$out/redis/$sys-mem.txt" ] && collect "$sys" "$out/redis/$sys-mem.txt"
 	done
-done
-echo "bench: the file system, Ceres and the Linux guest on one host directory each" >&2
-bench/fs.sh "$out/fs" "$reps" "$out/linux/vmlinuz" "$out/linux/fs.cpio.gz" ||
-	echo "bench: the file-system benchmark failed (see $out/fs/)" >&2
-for r in $(seq "$reps"); do
-	for sys in ceres linux native; do
-		[ -f "$out/fs/$sys-$r.txt" ] && collect "$sys" "$out/fs/$sys-$r.txt"
-	done
-done
-echo "bench: boot times" >&2
-bench/boot.sh "$out/boot" "$reps" "$out/linux/vmlinuz" "$out/linux/boot.cpio.gz" >"$out/boot.txt"
-for b in "${benches[@]}"; do
+fi
+rm -f "$out/boot.txt"
+if want boot; then
+	echo "bench: boot times" >&2
+	bench/boot.sh "$out/boot" "$reps" "$out/linux/vmlinuz" "$out/linux/boot.cpio.gz" >"$out/boot.txt"
+fi
+want apps && for b in "${benches[@]}"; do
 	echo "bench: $b natively (for reference)" >&2
 	if [ "$b" = bench-malloc ]; then
 		{ "$out/linux/rootfs/bin/bench-malloc" "$reps" malloc_free_ns_mallocng
@@ -156,7 +187,7 @@ END {
 			printf "UDP echo: Ceres %s datagrams/s, Linux guest %s: %sx (target >= 1.5x: %s).\n", pc, pl, pr, (pr + 0 >= 1.5) ? "met" : "NOT met"
 			printf "Ping RTT: Ceres median %s us (p99 %s), Linux guest %s us (p99 %s): Linux / Ceres %sx (target: Ceres lower: %s).\n", mc, qc, ml, ql, mr, (mc + 0 < ml + 0) ? "met" : "NOT met" }' "$out/results.tsv"
 	# Datagrams the echo client saw no reply to, per system and repetition.
-	for sys in ceres linux; do
+	want net && for sys in ceres linux; do
 		awk -v sys="$sys" '$1 == "INFO" && $2 == "sent" { l = l " " $7 "/" $3 } END { if (l != "") printf "Echo datagrams lost, %s, per repetition:%s.\n", sys, l }' \
 			$(ls "$out"/net/"$sys"-*.txt 2>/dev/null | sort -V) </dev/null
 	done
@@ -196,44 +227,98 @@ END {
 				k = order[i]
 				printf "%s: Ceres %s, Linux guest %s, native %s: %sx (target >= 1.0x: %s).\n", n[k], c[k], l[k], h[k], r[k], (r[k] + 0 >= 1) ? "met" : "NOT met"
 			} }' "$out/results.tsv"
-	for sys in ceres linux; do
+	want fs && for sys in ceres linux; do
 		awk -v sys="$sys" '$1 == "INFO" && $2 == "msize" { l = l " " $3 } END { if (l != "") printf "msize, %s, per repetition:%s.\n", sys, l }' \
 			$(ls "$out"/fs/"$sys"-*.txt 2>/dev/null | sort -V) </dev/null
 	done
-	echo
-	echo "## Boot"
-	echo
-	echo "Wall time of whole runs (QEMU start to exit) and the kernel's own time to the application's start (musl's _start; main() follows after musl's two startup calls), medians."
-	echo "The floor is a kernel that exits at its first instruction; the Linux guest's /init powers off."
-	echo
-	awk '
+
+	# Redis (bench/redis.sh): both Linux baselines side by side, from raw.tsv.
+	want redis && awk -F'\t' '
 	function median(key,   n, i, j, t, v) {
 		n = split(vals[key], v, " ")
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-		return n ? (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) : 0
+		return n ? (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) : ""
 	}
-	$1 == "BOOT" { vals[$2] = vals[$2] " " $3 }
-	$1 == "PHASE" { vals["phase " $2] = vals["phase " $2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 } }
+	# Rates: Ceres / Linux; times and sizes: Linux / Ceres. Above 1, Ceres is better.
+	function ratio(c, l) {
+		if (c == "" || l == "") return "-"
+		if (k ~ /_per_s$/) return l > 0 ? sprintf("%.2f", c / l) : "-"
+		return c > 0 ? sprintf("%.2f", l / c) : "-"
+	}
+	$2 ~ /^redis_/ { vals[$1 SUBSEP $2] = vals[$1 SUBSEP $2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 } }
 	END {
-		f = median("floor_run_ms"); h = median("hello_run_ms"); q = median("hello_quiet_run_ms")
-		l = median("linux_run_ms"); mu = median("main_us"); mq = median("main_quiet_us")
-		print "| metric | median | against the floor | target |"
-		print "|---|---:|---:|---|"
-		printf "| VMM floor run | %.1f ms | 1.00x | |\n", f
-		printf "| hello run | %.1f ms | %.2fx | <= 1.15x: %s |\n", h, h / f, h / f <= 1.15 ? "met" : "NOT met"
-		printf "| hello run, loglevel=crit | %.1f ms | %.2fx | |\n", q, q / f
-		printf "| Linux guest run | %.1f ms | %.2fx | |\n", l, l / f
-		printf "| application start | %d us | | |\n", mu
-		printf "| application start, loglevel=crit | %d us | | <= 5000 us: %s |\n", mq, mq <= 5000 ? "met" : "NOT met"
+		if (!m) exit
 		print ""
-		print "Boot steps of the quiet hello (boot.times), medians:"
+		print "## Redis"
 		print ""
-		print "| step | us |"
-		print "|---|---:|"
-		for (i = 1; i <= m; i++)
-			printf "| %s | %d |\n", order[i], median("phase " order[i])
-	}' "$out/boot.txt"
+		print "Redis 7.0.15 (bench/redis.sh) on Ceres, and in the Linux guest as Debian'"'"'s redis-server (glibc, jemalloc, its shared libraries in the initramfs) and as the objects Ceres links, linked static with musl; one redis.conf, the same tap; redis-benchmark -c 50 -t set,get from the host. The least memory is one bisection over -m per system, not a median."
+		print ""
+		print "| metric | Ceres | Linux guest, Debian | Linux guest, musl | native | Debian / Ceres | musl / Ceres |"
+		print "|---|---:|---:|---:|---:|---:|---:|"
+		for (i = 1; i <= m; i++) {
+			k = order[i]
+			c = median("ceres" SUBSEP k); l = median("linux" SUBSEP k); u = median("linux_musl" SUBSEP k); h = median("native" SUBSEP k)
+			printf "| %s | %s | %s | %s | %s | %s | %s |\n", k, c, l, u, h == "" ? "-" : h, ratio(c, l), ratio(c, u)
+		}
+	}' "$results"
+	if want redis; then
+		echo
+		echo "How Redis failed 1 MiB below each least memory (the consoles are in $out/redis/mem/):"
+		echo
+		for sys in ceres linux linux_musl; do
+			# "INFO below ping 22 LOG: WHY"
+			awk -v sys="$sys" '$1 == "INFO" && $2 == "below" {
+				what = $3 == "ping" ? "PING" : "100k keys"; mib = $4; f = $5; sub(/:$/, "", f)
+				$1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, "")
+				printf "- %s, %s, -m %s: %s (%s)\n", sys, what, mib, $0 == "" ? "nothing on the console" : $0, f }' \
+				"$out/redis/$sys-mem.txt" 2>/dev/null
+		done
+		echo
+		if [ -s "$out/redis/problems.txt" ]; then
+			echo "Problems in the repetitions ($out/redis/problems.txt):"
+			echo
+			sed 's/^/- /' "$out/redis/problems.txt"
+		elif [ -f "$out/redis/problems.txt" ]; then
+			echo "No console of the repetitions has a kernel error or crash report, and no redis-benchmark failed or printed an error."
+		fi
+	fi
+	if [ -s "$out/boot.txt" ]; then
+		echo
+		echo "## Boot"
+		echo
+		echo "Wall time of whole runs (QEMU start to exit) and the kernel's own time to the application's start (musl's _start; main() follows after musl's two startup calls), medians."
+		echo "The floor is a kernel that exits at its first instruction; the Linux guest's /init powers off."
+		echo
+		awk '
+		function median(key,   n, i, j, t, v) {
+			n = split(vals[key], v, " ")
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+			return n ? (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) : 0
+		}
+		$1 == "BOOT" { vals[$2] = vals[$2] " " $3 }
+		$1 == "PHASE" { vals["phase " $2] = vals["phase " $2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 } }
+		END {
+			f = median("floor_run_ms"); h = median("hello_run_ms"); q = median("hello_quiet_run_ms")
+			l = median("linux_run_ms"); mu = median("main_us"); mq = median("main_quiet_us")
+			print "| metric | median | against the floor | target |"
+			print "|---|---:|---:|---|"
+			printf "| VMM floor run | %.1f ms | 1.00x | |\n", f
+			printf "| hello run | %.1f ms | %.2fx | <= 1.15x: %s |\n", h, h / f, h / f <= 1.15 ? "met" : "NOT met"
+			printf "| hello run, loglevel=crit | %.1f ms | %.2fx | |\n", q, q / f
+			printf "| Linux guest run | %.1f ms | %.2fx | |\n", l, l / f
+			printf "| application start | %d us | | |\n", mu
+			printf "| application start, loglevel=crit | %d us | | <= 5000 us: %s |\n", mq, mq <= 5000 ? "met" : "NOT met"
+			print ""
+			print "Boot steps of the quiet hello (boot.times), medians:"
+			print ""
+			print "| step | us |"
+			print "|---|---:|"
+			for (i = 1; i <= m; i++)
+				printf "| %s | %d |\n", order[i], median("phase " order[i])
+		}' "$out/boot.txt"
+	fi
 } >"$out/results.md"
 
 # A bar per metric: the ratio, with the line at 1 (parity).

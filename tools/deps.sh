@@ -27,8 +27,11 @@ need_redis=(redis-cli:redis-tools redis-benchmark:redis-tools tclsh:tcl)
 need_nginx=(curl:curl gzip:gzip)
 need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}"
 	"${need_redis[@]}" "${need_nginx[@]}")
-need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils nasm:nasm
-	ip:iproute2 ping:iputils-ping)
+# The Redis benchmark: Debian's redis-server (in the Linux guest and natively)
+# and redis-tools, its clients.
+need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils strip:binutils nasm:nasm
+	ip:iproute2 ping:iputils-ping redis-server:redis-server
+	redis-cli:redis-tools redis-benchmark:redis-tools)
 
 case $what in
 run) need=("${need_run[@]}") ;;
