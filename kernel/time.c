@@ -50,9 +50,11 @@ static struct {
 	struct tsc_refs refs;
 	struct tsc_mark mark; /* a PM timer mark to refine from */
 	bool refining, reported;
-	uint64_t epoch_at_boot_ns; /* the wall clock when the monotonic one read 0 */
-	bool started;		   /* the CMOS clock was read (when first needed) */
-	bool rtc;		   /* ... and it answered */
+	uint64_t epoch_at_boot_ns;  /* the wall clock when the monotonic one read 0 */
+	struct wallclock_slew slew; /* a better estimate that put it back, being made up */
+	unsigned wall_seq;	    /* odd while those two change */
+	bool started;		    /* the CMOS clock was read (when first needed) */
+	bool rtc;		    /* ... and it answered */
 	struct wallclock wall;
 } clock;
 
@@ -254,7 +256,8 @@ uint64_t time_follow_first(void)
 
 static void sample_rtc(uint64_t now)
 {
-	uint64_t epoch = rtc_read_epoch();
+	uint64_t epoch = rtc_read_epoch(), estimate;
+	unsigned long flags;
 	int64_t off_ms;
 
 	if (!epoch)
@@ -267,7 +270,16 @@ static void sample_rtc(uint64_t now)
 			"not run at %lu kHz; starting the wall clock over from the CMOS clock",
 			(unsigned long)epoch, (long)off_ms, (unsigned long)(clock.hz / HZ_PER_KHZ));
 	}
-	clock.epoch_at_boot_ns = wallclock_epoch_ns(&clock.wall);
+	/* A step back is slewed (kernel/wallclock.h); readers retry across the change. */
+	estimate = wallclock_epoch_ns(&clock.wall);
+	flags = irq_save();
+	clock.wall_seq++;
+	__asm__ volatile("" : : : "memory");
+	wallclock_slew_set(&clock.slew, clock.epoch_at_boot_ns, estimate, now);
+	clock.epoch_at_boot_ns = estimate;
+	__asm__ volatile("" : : : "memory");
+	clock.wall_seq++;
+	irq_restore(flags);
 }
 
 uint64_t time_follow_rtc(void)
@@ -291,7 +303,19 @@ uint64_t time_follow_rtc(void)
 
 uint64_t clock_realtime_ns(void)
 {
+	struct wallclock_slew slew;
+	uint64_t epoch, now;
+	unsigned seq;
+
 	if (!clock.started)
 		start_wall();
-	return clock.epoch_at_boot_ns + clock_monotonic_ns();
+	do {
+		seq = clock.wall_seq;
+		__asm__ volatile("" : : : "memory");
+		epoch = clock.epoch_at_boot_ns;
+		slew = clock.slew;
+		__asm__ volatile("" : : : "memory");
+	} while (seq != clock.wall_seq || seq & 1);
+	now = clock_monotonic_ns();
+	return epoch + now + wallclock_slew_left(&slew, now);
 }

@@ -75,3 +75,20 @@ bool wallclock_sample(struct wallclock *w, uint64_t sec, uint64_t mono)
 									 : w->check_ns * 2;
 	return true;
 }
+
+uint64_t wallclock_slew_left(const struct wallclock_slew *s, uint64_t now)
+{
+	uint64_t gone = now > s->from ? (now - s->from) / 2 : 0;
+
+	return gone < s->ns ? s->ns - gone : 0;
+}
+
+void wallclock_slew_set(struct wallclock_slew *s, uint64_t old_epoch, uint64_t new_epoch,
+			uint64_t now)
+{
+	uint64_t shown = old_epoch + wallclock_slew_left(s, now); /* at monotonic 0, in effect */
+
+	s->from = now;
+	s->ns = shown > new_epoch && shown - new_epoch <= WALLCLOCK_SLEW_MAX_NS ? shown - new_epoch
+										: 0;
+}

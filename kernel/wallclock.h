@@ -18,6 +18,7 @@
 #define WALLCLOCK_CHECK_FIRST_NS 8000000000ULL	/* then checks this long apart, */
 #define WALLCLOCK_CHECK_MAX_NS 1024000000000ULL /* doubling up to this */
 #define WALLCLOCK_MARGIN_NS 20000000ULL		/* a probe is set at least this far ahead */
+#define WALLCLOCK_SLEW_MAX_NS 1000000000ULL	/* a step back up to this is slewed */
 
 struct wallclock {
 	uint64_t sec; /* an RTC reading: seconds since 1970 */
@@ -46,5 +47,23 @@ uint64_t wallclock_next(struct wallclock *w, uint64_t now);
  * over from this reading.
  */
 bool wallclock_sample(struct wallclock *w, uint64_t sec, uint64_t mono);
+
+/*
+ * A better estimate that puts the wall clock back is not a step back: the
+ * clock runs at half speed from the monotonic time from until it has made
+ * up ns (the time stands at most as still as a clock at half speed). A
+ * step back of more than WALLCLOCK_SLEW_MAX_NS (the estimate started over)
+ * and every step forward are taken at once.
+ */
+struct wallclock_slew {
+	uint64_t from, ns;
+};
+
+/* What the wall clock is ahead of the estimate at monotonic time now. */
+uint64_t wallclock_slew_left(const struct wallclock_slew *s, uint64_t now);
+
+/* The estimate of the wall clock at monotonic 0 goes from old_epoch to new_epoch at now. */
+void wallclock_slew_set(struct wallclock_slew *s, uint64_t old_epoch, uint64_t new_epoch,
+			uint64_t now);
 
 #endif

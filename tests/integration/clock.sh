@@ -2,7 +2,8 @@
 # The clock against the host's (tests/apps/clocktest): sleeps take as long
 # in host time as they say, with a CPU hog on the host CPU that QEMU runs
 # on, and on a machine without the PIT's speaker gate (microvm); the wall
-# clock agrees with the host's after a sleep of 5 s, loaded or not.
+# clock agrees with the host's after a sleep of 5 s, loaded or not, and
+# never goes back while the kernel settles its estimate of it.
 source "$(dirname "$0")/../lib.sh"
 
 # sleep_took NAME: host seconds from the "start" line to the "slept" line.
@@ -45,6 +46,14 @@ boot_timed wall-idle clocktest --append 'loglevel=warn -- 5'
 expect_status wall-idle 0
 check_sleep wall-idle 5
 check_wall wall-idle
+
+# The first 12 s, while each CMOS reading moves the estimate (a step back
+# must be slewed, kernel/wallclock.h).
+boot wall-back clocktest --append 'loglevel=warn -- watch 12'
+expect_status wall-back 0
+expect_serial wall-back '^clocktest: 12 s of readings, the wall clock went back 0 times' \
+	"no step back in the first 12 s ($(sed -n 's/^clocktest: 12 s of readings, //p' \
+	"$out/wall-back.serial" 2>/dev/null))"
 
 boot_timed microvm clocktest --machine microvm --append 'loglevel=warn -- 2'
 expect_status microvm 0

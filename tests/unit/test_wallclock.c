@@ -130,3 +130,73 @@ TEST(a_wrong_rate_is_noticed)
 	CHECK_EQ(w.restarts, 1);
 	CHECK(!wallclock_settled(&w));
 }
+
+/*
+ * The shown time (the estimate plus what the slew has left) never runs
+ * backwards while the estimate settles, whichever way it moves, and is the
+ * estimate again once the slew is spent.
+ */
+TEST(the_shown_time_never_runs_backwards)
+{
+	static const int64_t phases[] = { 0, 1, 300 * MS, SEC / 2, 999 * MS };
+
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		struct wallclock w = { 0 };
+		struct wallclock_slew slew = { 0 };
+		uint64_t now = 3 * SEC, epoch, last = 0, shown, next;
+		bool backwards = false;
+
+		CHECK_CONTEXT("phase %lld ns", (long long)phases[i]);
+		wallclock_start(&w, rtc_at((int64_t)now, phases[i]), now);
+		epoch = wallclock_epoch_ns(&w);
+		for (int probes = 0; probes < 40 && !wallclock_settled(&w); probes++) {
+			next = wallclock_next(&w, now);
+			for (uint64_t t = now; t <= next; t += MS) {
+				shown = epoch + t + wallclock_slew_left(&slew, t);
+				backwards |= shown < last;
+				last = shown;
+			}
+			now = next;
+			CHECK(wallclock_sample(&w, rtc_at((int64_t)now, phases[i]), now));
+			wallclock_slew_set(&slew, epoch, wallclock_epoch_ns(&w), now);
+			epoch = wallclock_epoch_ns(&w);
+			shown = epoch + now + wallclock_slew_left(&slew, now);
+			backwards |= shown < last;
+			last = shown;
+		}
+		CHECK(wallclock_settled(&w));
+		CHECK(!backwards);
+		CHECK_EQ(wallclock_slew_left(&slew, now + 2 * WALLCLOCK_SLEW_MAX_NS), 0);
+	}
+}
+
+/* Half speed: a 100 ms step back is made up in 200 ms. */
+TEST(a_slew_runs_the_clock_at_half_speed)
+{
+	struct wallclock_slew slew = { 0 };
+
+	wallclock_slew_set(&slew, 10 * SEC, 10 * SEC - 100 * MS, 5 * SEC);
+	CHECK_EQ(wallclock_slew_left(&slew, 5 * SEC), 100 * MS);
+	CHECK_EQ(wallclock_slew_left(&slew, 5 * SEC + 100 * MS), 50 * MS);
+	CHECK_EQ(wallclock_slew_left(&slew, 5 * SEC + 200 * MS), 0);
+	/* A second step back while the first is being made up adds to what is left. */
+	slew = (struct wallclock_slew){ 0 };
+	wallclock_slew_set(&slew, 10 * SEC, 10 * SEC - 100 * MS, 5 * SEC);
+	wallclock_slew_set(&slew, 10 * SEC - 100 * MS, 10 * SEC - 120 * MS, 5 * SEC + 100 * MS);
+	CHECK_EQ(wallclock_slew_left(&slew, 5 * SEC + 100 * MS), 70 * MS);
+}
+
+/* Forward, and back by more than WALLCLOCK_SLEW_MAX_NS: at once. */
+TEST(steps_forward_and_large_steps_back_are_taken_at_once)
+{
+	struct wallclock_slew slew = { 0 };
+
+	wallclock_slew_set(&slew, 10 * SEC, 10 * SEC + 5 * MS, SEC);
+	CHECK_EQ(wallclock_slew_left(&slew, SEC), 0);
+	wallclock_slew_set(&slew, 10 * SEC, 10 * SEC - WALLCLOCK_SLEW_MAX_NS - 1, SEC);
+	CHECK_EQ(wallclock_slew_left(&slew, SEC), 0);
+	/* Forward while a slew runs: what is left is given up where the new estimate is ahead. */
+	wallclock_slew_set(&slew, 10 * SEC, 10 * SEC - 100 * MS, SEC);
+	wallclock_slew_set(&slew, 10 * SEC - 100 * MS, 10 * SEC + 10 * MS, SEC);
+	CHECK_EQ(wallclock_slew_left(&slew, SEC), 0);
+}

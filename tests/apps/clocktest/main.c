@@ -5,10 +5,15 @@
  * carries with the host's own. Lines:
  *   clocktest: start real <s>.<ns>
  *   clocktest: slept <ms> ms by the monotonic clock; real <s>.<ns>
+ * "clocktest watch N" instead reads the wall clock over and over for N
+ * seconds from the start, while the kernel is still settling its estimate
+ * of it, and says how often it went back:
+ *   clocktest: N s of readings, the wall clock went back <n> times (at most <us> us)
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,12 +33,33 @@ static void print_real(const char *prefix)
 	       (unsigned long)(real % 1000000000ULL));
 }
 
+static int watch(unsigned seconds)
+{
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + seconds * 1000000000ULL, last = 0, most = 0;
+	unsigned long back = 0;
+
+	while (now_ns(CLOCK_MONOTONIC) < end) {
+		uint64_t real = now_ns(CLOCK_REALTIME);
+
+		if (real < last) {
+			back++;
+			most = last - real > most ? last - real : most;
+		}
+		last = real;
+	}
+	printf("clocktest: %u s of readings, the wall clock went back %lu times (at most %lu us)\n",
+	       seconds, back, (unsigned long)(most / 1000));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned seconds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 2;
 	uint64_t t0;
 	char line[64];
 
+	if (argc > 2 && !strcmp(argv[1], "watch"))
+		return watch((unsigned)strtoul(argv[2], NULL, 10));
 	print_real("clocktest: start");
 	t0 = now_ns(CLOCK_MONOTONIC);
 	sleep(seconds);
