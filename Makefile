@@ -5,6 +5,10 @@
 #                      executable, build/x/x.linux (the benchmarks' baseline)
 #   make run           build and boot it under QEMU (serial on this terminal)
 #   make iso           build build/$(APP)/ceres.iso (GRUB); make run-iso boots it
+#   make libvirt       boot it as a libvirt domain, console on this terminal, and
+#                      exit with its status: FS=DIR (9p share), NET=none|tap|bridge:BR,
+#                      APPEND="params -- args", MEM=MiB, KEEP=1 (docs/libvirt.md);
+#                      make libvirt-xml prints the domain XML
 #   make debug         boot halted with gdb attached, stopped at main
 #   make test          every test; the last line is "N passed, N failed"
 #   make test-long     the long ones (tests/long/: Redis's own test suite,
@@ -170,7 +174,7 @@ endif
 KERNEL_OBJS := $(KERNEL_C_OBJS) $(ASM_SRCS:%.asm=$(OBJ)/%.o) \
 	$(if $(APP_FILES),$(OBJ)/appfiles.o)
 
-.PHONY: all linux run iso run-iso debug gdb test test-long bench unit format check-format deps clean musl
+.PHONY: all linux run iso run-iso libvirt libvirt-xml debug gdb test test-long bench unit format check-format deps clean musl
 all: $(BUILD)/ceres
 
 $(OBJ)/%.o: %.asm
@@ -278,6 +282,23 @@ run: deps $(BUILD)/ceres
 
 run-iso: deps $(BUILD)/ceres.iso
 	./run.sh --iso $(RUNFLAGS) $(APP)
+
+# The domain's settings, for tools/libvirt/ceres-xml (quoted for the shell).
+# make cannot exit with the application's status: 'make libvirt' fails with
+# "Error N" for a status N; tools/libvirt/run.sh itself exits with it.
+shq = '$(subst ','\'',$(1))'
+LIBVIRT_XML_ARGS = --image $(BUILD)/ceres --memory $(call shq,$(or $(MEM),128)) \
+	--net $(call shq,$(or $(NET),none)) --append $(call shq,$(APPEND)) \
+	$(if $(FS),--share $(call shq,$(FS)))
+
+libvirt: $(BUILD)/ceres
+	@tools/deps.sh libvirt
+	@tools/libvirt/run.sh $(if $(filter 1,$(KEEP)),--keep) -- $(LIBVIRT_XML_ARGS)
+
+# The XML alone on stdout: the build's messages go to stderr.
+libvirt-xml:
+	@$(MAKE) --no-print-directory $(BUILD)/ceres >&2
+	@tools/libvirt/ceres-xml $(LIBVIRT_XML_ARGS)
 
 debug: deps $(BUILD)/ceres
 	tools/debug.sh $(APP)

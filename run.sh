@@ -115,33 +115,9 @@ case $machine in pc | q35 | microvm) ;; *) die "--machine takes pc, q35 or micro
 case $gdb_port in '' | *[!0-9]*) die "--gdb-port takes a port number, not '$gdb_port'" ;; esac
 case $timeout_s in *[!0-9]*) die "--timeout takes whole seconds, not '$timeout_s'" ;; esac
 
-# KVM only where the CPU virtualizes in hardware: a /dev/kvm served by a
-# software hypervisor (kvm_pvm) is far slower than TCG (docs/running.md).
-choose_accel() {
-	local mods
-	mods=$(awk '{print $1}' /proc/modules 2>/dev/null)
-	case $accel in
-	tcg) echo "tcg|asked for" ;;
-	kvm)
-		[ -r /dev/kvm ] && [ -w /dev/kvm ] || die "--accel kvm: /dev/kvm is missing or not usable by $(id -un)"
-		echo "kvm|asked for" ;;
-	auto)
-		if echo "$mods" | grep -qxE 'kvm_intel|kvm_amd'; then
-			if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-				echo "kvm|hardware virtualization ($(echo "$mods" | grep -xE 'kvm_intel|kvm_amd' | head -1))"
-			else
-				echo "tcg|/dev/kvm is not usable by $(id -un)"
-			fi
-		elif echo "$mods" | grep -qx kvm_pvm; then
-			echo "tcg|/dev/kvm is kvm_pvm, a software hypervisor slower than TCG"
-		else
-			echo "tcg|no hardware virtualization: kvm_intel/kvm_amd not loaded"
-		fi ;;
-	*) die "--accel takes auto, kvm or tcg, not '$accel'" ;;
-	esac
-}
-
-IFS='|' read -r accel_name accel_why <<<"$(choose_accel)" || exit 125
+# KVM only with hardware virtualization (tools/accel.sh says why).
+accel_line=$("$here/tools/accel.sh" "$accel" 2>&1) || die "$accel_line"
+IFS='|' read -r accel_name accel_why <<<"$accel_line"
 [ -n "$accel_name" ] || exit 125
 
 build_dir=$here/build/$app

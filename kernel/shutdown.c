@@ -24,8 +24,14 @@
  */
 #define DEBUG_EXIT_PORT 0xF4
 
+/*
+ * The status is on the console too: under a VMM without isa-debug-exit
+ * (libvirt) that line is the only way it reaches the host
+ * (tools/libvirt/run.sh reads it).
+ */
 void shutdown_exit(int status)
 {
+	pr_info("shutdown: powering off, exit status %d", status);
 	outl(DEBUG_EXIT_PORT, (uint32_t)status + 1);
 	acpi_poweroff();
 	pr_crit("shutdown: no isa-debug-exit and no ACPI power-off; halting (status %d)", status);

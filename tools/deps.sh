@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure this machine has what 'make run' (deps.sh run), 'make test'
-# (deps.sh test) or 'make bench' (deps.sh bench) needs. As root with apt-get,
-# it installs what is missing; otherwise it names each missing piece and the
-# Debian package that has it.
+# (deps.sh test), 'make bench' (deps.sh bench) or 'make libvirt' (deps.sh
+# libvirt) needs. As root with apt-get, it installs what is missing;
+# otherwise it names each missing piece and the Debian package that has it.
 set -u
 what=${1:-run}
 
@@ -25,8 +25,15 @@ need_net=(ip:iproute2 ping:iputils-ping socat:socat /usr/bin/python3:python3
 need_redis=(redis-cli:redis-tools redis-benchmark:redis-tools tclsh:tcl)
 # nginx's tests: curl, and gzip to unpack what the gzip module sends.
 need_nginx=(curl:curl gzip:gzip)
+# libvirt (make libvirt, tests/integration/libvirt.sh): the daemon with its
+# QEMU driver, virsh, and xmllint for virt-xml-validate; no
+# libvirt-daemon-system (systemd units, a default network).
+need_libvirt=(libvirtd:libvirt-daemon
+	/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu
+	virsh:libvirt-clients virt-xml-validate:libvirt-clients xmllint:libxml2-utils
+	unshare:util-linux nc:netcat-openbsd)
 need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}"
-	"${need_redis[@]}" "${need_nginx[@]}")
+	"${need_redis[@]}" "${need_nginx[@]}" "${need_libvirt[@]}")
 # The Redis benchmark: Debian's redis-server (in the Linux guest and natively)
 # and redis-tools, its clients.
 need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils strip:binutils nasm:nasm
@@ -37,7 +44,8 @@ case $what in
 run) need=("${need_run[@]}") ;;
 test) need=("${need_run[@]}" "${need_iso[@]}" "${need_test[@]}") ;;
 bench) need=("${need_run[@]}" "${need_bench[@]}") ;;
-*) echo "usage: tools/deps.sh run|test|bench" >&2; exit 2 ;;
+libvirt) need=("${need_run[@]}" "${need_libvirt[@]}") ;;
+*) echo "usage: tools/deps.sh run|test|bench|libvirt" >&2; exit 2 ;;
 esac
 
 missing_pkgs=()

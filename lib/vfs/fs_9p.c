@@ -954,8 +954,9 @@ static void report_missing(const char *want, const char *tag, bool asked)
 		printk(asked ? LOG_ERR : LOG_WARN,
 		       "9pfs: no virtio-9p device found, so no %s to mount: attach a host "
 		       "directory with run.sh --fs DIR, or with QEMU's -fsdev local,id=fs0,"
-		       "path=DIR,security_model=none -device virtio-9p-pci,fsdev=fs0,mount_tag=%s",
-		       want, tag);
+		       "path=DIR,security_model=none -device virtio-9p-pci,fsdev=fs0,mount_tag=%s, "
+		       "or libvirt's <filesystem type='mount'> with <target dir='%s'/>",
+		       want, tag, tag);
 		return;
 	}
 	found[0] = '\0';
@@ -968,8 +969,8 @@ static void report_missing(const char *want, const char *tag, bool asked)
 	pr_err("9pfs: no virtio-9p device tagged %s; found %s. Set vfs.rootdev=<tag> to mount "
 	       "one of those, or attach the directory with mount_tag=%s (run.sh --fs DIR, or "
 	       "-fsdev local,id=fs0,path=DIR,security_model=none "
-	       "-device virtio-9p-pci,fsdev=fs0,mount_tag=%s)",
-	       want, found, tag, tag);
+	       "-device virtio-9p-pci,fsdev=fs0,mount_tag=%s, or libvirt's <target dir='%s'/>)",
+	       want, found, tag, tag, tag);
 }
 
 /* The transport for dev; NULL (the default): "rootfs", else "fs0". */
