@@ -41,6 +41,8 @@ lv_cleanup() {
 		done
 		"$root/tools/libvirt/libvirtd.sh" stop "$daemon"
 	fi
+	# The daemon's log stays, for a failure's sake.
+	[ -f "$daemon/libvirtd.log" ] && cp "$daemon/libvirtd.log" "$out/libvirtd.log"
 	rm -rf "$daemon"
 	cleanup
 }
@@ -52,7 +54,7 @@ missing=()
 for c in virsh libvirtd virt-xml-validate xmllint unshare nsenter nc ip python3; do
 	command -v "$c" >/dev/null || missing+=("$c")
 done
-for a in hello storestrings crash; do
+for a in hello storestrings crash nginx; do
 	[ -f "$root/build/$a/ceres" ] || missing+=("build/$a/ceres (make APP=$a)")
 done
 [ "$(id -u)" = 0 ] || missing+=("root (a private libvirtd, namespaces and taps)")
@@ -231,6 +233,31 @@ wait_line() {
 	done
 	return 1
 }
+
+# --- nginx: the seed's third step, serving the share.
+mkdir -p "$tmp/www"
+echo "<p>served by nginx under libvirt</p>" >"$tmp/www/index.html"
+domains+=(lv-nginx)
+rm -f "$out/lv-nginx.serial" # a console of an earlier run is no answer
+"$lvrun" --uri "$uri" --name lv-nginx --timeout "$LV_TIMEOUT" --console "$out/lv-nginx.serial" -- \
+	--image "$root/build/nginx/ceres" --append "$seed_params --" --share "$tmp/www" --net tap \
+	>"$out/lv-nginx.stdout" 2>"$out/lv-nginx.stderr" </dev/null &
+runner=$!
+runners+=("$runner")
+got=""
+if wait_line lv-nginx '\] I: net: 172\.44\.0\.2/24'; then
+	for _ in $(seq $((READY_TIMEOUT * 5))); do
+		got=$(timeout 10 ip netns exec "$ns" curl -sS -m 5 http://172.44.0.2/ 2>/dev/null) && break
+		kill -0 "$runner" 2>/dev/null || break
+		sleep 0.2
+	done
+fi
+check "lv-nginx: curl from the namespace gets the share's page" \
+	[ "$got" = "<p>served by nginx under libvirt</p>" ]
+kill "$runner" 2>/dev/null
+wait "$runner" 2>/dev/null
+sed -i 's/\r$//' "$out/lv-nginx.serial" 2>/dev/null
+expect_serial lv-nginx '"GET / HTTP/1.1" 200' "nginx's access log on the console has the request"
 
 # A share with another tag (the seed's 'rootfs' misspelt): Ceres names the
 # tag it found and what to set, and runs on a ramfs root.
