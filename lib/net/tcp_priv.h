@@ -36,7 +36,7 @@
 #define TCP_SACK_MAX 64
 #define TCP_RANGES_MAX 64
 #define TCP_DUPTHRESH 3
-#define TCP_SYNQ_MAX 256 /* half-open entries per listener */
+#define TCP_SYNQ_MAX 1024 /* half-open entries per listener */
 #define TCP_BACKLOG_MAX 4096
 
 /* Times (ns) */
