@@ -8,9 +8,11 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/kc/include/stdlib.h" /* kmalloc(), by its path: the host test finds it too */
+#include "kernel/params.h"
 #include "kernel/uaccess.h"
 #include "sched/sched.h"
 
@@ -58,6 +60,34 @@ static void unlock(void)
 {
 	sched_preempt_enable();
 }
+
+/*
+ * rlimit.nofile=N: the RLIMIT_NOFILE the application starts with, 1 to
+ * FD_HARD_LIMIT, as "ulimit -n N" before a program on Linux. A program
+ * may raise its own limit, but nginx without a master process never
+ * applies worker_rlimit_nofile (docs/nginx.md).
+ */
+static int nofile_set(const struct param *p, const char *val)
+{
+	struct param n = *p;
+	int limit;
+
+	n.var = &limit;
+	n.min = 1;
+	n.max = FD_HARD_LIMIT;
+	if (param_set_int(&n, val) < 0)
+		return -EINVAL;
+	fds.limit = (uint64_t)limit;
+	return 0;
+}
+
+static void nofile_show(const struct param *p, char *buf, size_t size)
+{
+	(void)p;
+	snprintf(buf, size, "%llu", (unsigned long long)fds.limit);
+}
+PARAM_CUSTOM("rlimit.nofile", nofile_set, nofile_show,
+	     "the RLIMIT_NOFILE the application starts with (1024 unless told, at most 65536)");
 
 uint64_t fd_limit(void)
 {

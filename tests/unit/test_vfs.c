@@ -18,6 +18,7 @@
 #include <errno.h>
 
 #include "kernel/page.h"
+#include "kernel/params.h"
 #include "lib/vfs/fd.h"
 #include "lib/vfs/path.h"
 #include "lib/vfs/vfs.h"
@@ -335,4 +336,24 @@ TEST(open_read_write_and_list)
 	CHECK_EQ(sys_unlinkat(AT_FDCWD, "/tmp", AT_REMOVEDIR), -ENOTEMPTY);
 	CHECK_EQ(sys_unlink("/tmp/f"), 0);
 	CHECK_EQ(sys_unlink("/tmp/f"), -ENOENT);
+}
+
+/* rlimit.nofile=N sets the fd table's limit the application starts with. */
+TEST(rlimit_nofile_parameter)
+{
+	char good[] = "rlimit.nofile=4";
+	char bad[] = "rlimit.nofile=0 rlimit.nofile=65537 rlimit.nofile=x";
+	struct params_result r;
+	long fd;
+
+	boot();
+	CHECK_EQ(fd_limit(), FD_SOFT_DEFAULT);
+	params_parse(good, __start_ceres_params, __stop_ceres_params, &r);
+	CHECK_EQ(fd_limit(), 4);
+	do
+		fd = sys_openat(AT_FDCWD, "/dev/null", 0, 0);
+	while (fd >= 0 && fd < 4);
+	CHECK_EQ(fd, -EMFILE);
+	params_parse(bad, __start_ceres_params, __stop_ceres_params, &r);
+	CHECK_EQ(fd_limit(), 4);
 }
