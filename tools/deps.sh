@@ -23,8 +23,9 @@ need_net=(ip:iproute2 ping:iputils-ping socat:socat /usr/bin/python3:python3
 # Redis's tests: Debian's redis-cli and redis-benchmark, and tclsh for
 # Redis's own test suite.
 need_redis=(redis-cli:redis-tools redis-benchmark:redis-tools tclsh:tcl)
-# nginx's tests: curl, and gzip to unpack what the gzip module sends.
-need_nginx=(curl:curl gzip:gzip)
+# nginx's tests: curl, and gzip to unpack what the gzip module sends;
+# headless Chromium (a browser's requests, a screenshot); ab and wrk (load).
+need_nginx=(curl:curl gzip:gzip chromium:chromium ab:apache2-utils wrk:wrk)
 # libvirt (make libvirt, tests/integration/libvirt.sh): the daemon with its
 # QEMU driver, virsh, and xmllint for virt-xml-validate; no
 # libvirt-daemon-system (systemd units, a default network).
