@@ -84,78 +84,26 @@ rm -rf "$share"
 mkdir -p "$share"
 { cat "$here/apps/redis/redis.conf"; echo "enable-debug-command yes"; } >"$share/redis.conf"
 
-# A guest initramfs: busybox, virtio-net's modules, Redis (stripped) as
-# /bin/redis-server and the configuration as /redis.conf. Its /init sets
-# up eth0 as bench/linux-guest.sh's net.cpio.gz does, runs redis-server
-# with the words after "--", and powers off when it ends.
-# initramfs NAME SERVER [LIB...]: writes OUTDIR/NAME.cpio.gz.
-netmods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net)
-initramfs() {
-	local name=$1 server=$2 root=$out/$1-root m
-	shift 2
-	rm -rf "$root"
-	mkdir -p "$root"/{bin,proc,sys,dev,lib/modules}
-	cp "$linux/rootfs/bin/busybox" "$root/bin/busybox"
-	for m in "${netmods[@]}"; do cp "$linux/modules/$m.ko" "$root/lib/modules/" || return 1; done
-	# Stripped: the initramfs stays in the guest's memory (Debian's is already).
-	strip -o "$root/bin/redis-server" "$server" || return 1
-	[ $# = 0 ] || cp -L --parents "$@" "$root/" || return 1
-	cp "$share/redis.conf" "$root/redis.conf"
-	cat >"$root/init" <<-INIT
-		#!/bin/busybox sh
-		export PATH=/bin
-		/bin/busybox --install -s /bin
-		mount -t proc proc /proc
-		mount -t sysfs sys /sys
-		mount -t devtmpfs dev /dev
-		for m in ${netmods[*]}; do
-			insmod /lib/modules/\$m.ko || echo "init: insmod \$m failed"
-		done
-		i=0
-		while [ ! -e /sys/class/net/eth0 ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-		ip link set lo up
-		ip link set eth0 up && ip addr add $guest_ip/24 dev eth0 && ip route add default via 172.44.0.1
-		echo "init: eth0 $guest_ip \$(cat /sys/class/net/eth0/address)"
-		/bin/redis-server "\$@"
-		echo "REDIS-EXIT \$?"
-		poweroff -f
-	INIT
-	chmod +x "$root/init"
-	(set -o pipefail && cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/$name.cpio.gz"
-}
-# ldd's paths: "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and
-# the interpreter, "/lib64/ld-linux-x86-64.so.2 (0x...)".
-libs=$(ldd "$debian_redis" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+source "$here/bench/guest.sh"
+native_dir=""
+trap 'guest_cleanup; [ -n "$native_dir" ] && rm -rf "$native_dir"' EXIT
+trap 'exit 130' INT TERM
+
+# The guests' initramfs files (bench/guest.sh): Redis as /bin/redis-server
+# with the configuration as /redis.conf.
+guest_extra=$out/redis-extra
+rm -rf "$guest_extra"
+mkdir -p "$guest_extra"
+cp "$share/redis.conf" "$guest_extra/redis.conf"
+guest_run='/bin/redis-server "$@"'
+libs=$(ldd_paths "$debian_redis")
 [ -n "$libs" ] || die "ldd $debian_redis named no libraries"
 # shellcheck disable=SC2086 # one path a word
-initramfs redis-debian "$(readlink -f "$debian_redis")" $libs ||
+guest_initramfs redis-debian "$(readlink -f "$debian_redis")" redis-server $libs ||
 	die "building the initramfs with Debian's redis-server failed"
-initramfs redis-musl "$musl_redis" || die "building the initramfs with the musl Redis failed"
+guest_initramfs redis-musl "$musl_redis" redis-server || die "building the initramfs with the musl Redis failed"
 
-runner="" qemu_pidfile=$out/qemu.pid native_pid="" native_dir=""
-cleanup() {
-	[ -s "$qemu_pidfile" ] && kill -9 "$(cat "$qemu_pidfile")" 2>/dev/null
-	[ -n "$native_pid" ] && kill -9 "$native_pid" 2>/dev/null
-	if [ -n "$runner" ]; then
-		for _ in $(seq 20); do kill -0 "$runner" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$runner" 2>/dev/null
-	fi
-	rm -f "$qemu_pidfile"
-	[ -n "$native_dir" ] && rm -rf "$native_dir"
-	ip netns del "$ns" 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-inns() { ip netns exec "$ns" "$@"; }
-# The namespace and its tap, made here so that the guest's neighbour entry
-# is there before a guest is: run.sh reuses a tap as it finds it. Without
-# it, a SYN sent before the guest is up waits for ARP's next try (1 s),
-# which would round the boot time to seconds.
-ip netns add "$ns" && inns ip link set lo up &&
-	inns ip tuntap add dev "$tap" mode tap && inns ip addr add 172.44.0.1/24 dev "$tap" &&
-	inns ip link set "$tap" up &&
-	inns ip neigh replace "$guest_ip" lladdr "$guest_mac" dev "$tap" nud permanent ||
-	die "could not make the namespace $ns and its tap"
+guest_netns || die "could not make the namespace $ns and its tap"
 
 # The kernel command lines and images, by system.
 ceres_append="loglevel=warn netdev.ip=$guest_ip/24:172.44.0.1 -- /redis.conf"
@@ -168,36 +116,13 @@ boot_opts() { # SYSTEM: run.sh's options for it, one a line
 	esac
 }
 
-# boot SYSTEM MIB LOG: starts the guest in the background ($runner) and
-# waits for its first PONG; sets $ready_ms, the milliseconds from run.sh's
-# start to it. False when the guest ended or did not answer in time.
+# boot SYSTEM MIB LOG: boots it and waits for its first PONG (guest_boot).
 boot() {
-	local sys=$1 mib=$2 log=$3 t0 t1 opts
-	ready_ms=""
-	mapfile -t opts < <(boot_opts "$sys")
-	rm -f "$qemu_pidfile" "$log"
-	t0=$EPOCHREALTIME
-	inns "$here/run.sh" --no-build --no-exit-device -m "$mib" --timeout 1800 --net tap:"$tap" \
-		--nic-opts mac="$guest_mac" --fs "$share" --serial "$log" --pidfile "$qemu_pidfile" \
-		"${opts[@]}" </dev/null >/dev/null 2>"${log%.log}.stderr" &
-	runner=$!
-	# Polled from inside the namespace: one netns switch, not one a try.
-	t1=$(inns bash -c 'end=$((SECONDS + $3))
-		while [ $SECONDS -lt $end ] && kill -0 "$2" 2>/dev/null; do
-			[ "$(timeout 0.2 redis-cli -h "$1" ping 2>/dev/null)" = PONG ] && { echo "$EPOCHREALTIME"; exit 0; }
-			sleep 0.01
-		done
-		exit 1' _ "$guest_ip" "$runner" "$ready_timeout") || return 1
-	ready_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+	guest_boot "$1" "$2" "$3" bash -c '[ "$(timeout 0.2 redis-cli -h "$1" ping 2>/dev/null)" = PONG ]' _ \
+		"$guest_ip"
 }
 
-# halt: stops the guest started by boot.
-halt() {
-	[ -s "$qemu_pidfile" ] && kill "$(cat "$qemu_pidfile")" 2>/dev/null
-	[ -n "$runner" ] && wait "$runner" 2>/dev/null
-	runner=""
-	rm -f "$qemu_pidfile"
-}
+halt() { guest_halt; }
 
 # why LOG: what went wrong on a console, on one line (empty when nothing
 # did): Redis's first fatal message, the kernel's first error or crash

@@ -22,7 +22,7 @@ reps=${BENCH_REPS:-5}
 mem=${BENCH_MEM:-256}
 out=build/bench
 benches=(bench-malloc bench-sched)
-parts=(apps net tcp fs redis boot)
+parts=(apps net tcp fs redis nginx boot)
 only=" ${BENCH_ONLY:-${parts[*]}} "
 only=${only//,/ }
 for p in $only; do
@@ -116,6 +116,13 @@ if want redis; then
 	for sys in ceres linux linux_musl; do
 		[ -f "$out/redis/$sys-mem.txt" ] && collect "$sys" "$out/redis/$sys-mem.txt"
 	done
+fi
+# nginx: the same three, "linux" being Debian's nginx in the guest.
+if want nginx; then
+	echo "bench: nginx, Ceres and the Linux guest on one tap" >&2
+	bench/nginx.sh "$out/nginx" "$reps" "$out/linux" ||
+		echo "bench: the nginx benchmark failed (see $out/nginx/)" >&2
+	collect_dir "$out/nginx" ceres linux linux_musl
 fi
 rm -f "$out/boot.txt"
 if want boot; then
@@ -232,8 +239,11 @@ END {
 			$(ls "$out"/fs/"$sys"-*.txt 2>/dev/null | sort -V) </dev/null
 	done
 
-	# Redis (bench/redis.sh): both Linux baselines side by side, from raw.tsv.
-	want redis && awk -F'\t' '
+	# guest_table PREFIX TITLE TEXT: a section for a server benchmarked
+	# on Ceres and as Debian's and the musl build in the Linux guest
+	# (bench/redis.sh, bench/nginx.sh): the metrics named PREFIX*, from raw.tsv.
+	guest_table() {
+		awk -F'\t' -v prefix="$1" -v title="$2" -v text="$3" '
 	function median(key,   n, i, j, t, v) {
 		n = split(vals[key], v, " ")
 		for (i = 2; i <= n; i++)
@@ -243,16 +253,16 @@ END {
 	# Rates: Ceres / Linux; times and sizes: Linux / Ceres. Above 1, Ceres is better.
 	function ratio(c, l) {
 		if (c == "" || l == "") return "-"
-		if (k ~ /_per_s$/) return l > 0 ? sprintf("%.2f", c / l) : "-"
+		if (k ~ /_(per_s|mibps)$/) return l > 0 ? sprintf("%.2f", c / l) : "-"
 		return c > 0 ? sprintf("%.2f", l / c) : "-"
 	}
-	$2 ~ /^redis_/ { vals[$1 SUBSEP $2] = vals[$1 SUBSEP $2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 } }
+	index($2, prefix) == 1 { vals[$1 SUBSEP $2] = vals[$1 SUBSEP $2] " " $3; if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 } }
 	END {
 		if (!m) exit
 		print ""
-		print "## Redis"
+		print "## " title
 		print ""
-		print "Redis 7.0.15 (bench/redis.sh) on Ceres, and in the Linux guest as Debian'"'"'s redis-server (glibc, jemalloc, its shared libraries in the initramfs) and as the objects Ceres links, linked static with musl; one redis.conf, the same tap; redis-benchmark -c 50 -t set,get from the host. The least memory is one bisection over -m per system, not a median."
+		print text
 		print ""
 		print "| metric | Ceres | Linux guest, Debian | Linux guest, musl | native | Debian / Ceres | musl / Ceres |"
 		print "|---|---:|---:|---:|---:|---:|---:|"
@@ -262,6 +272,8 @@ END {
 			printf "| %s | %s | %s | %s | %s | %s | %s |\n", k, c, l, u, h == "" ? "-" : h, ratio(c, l), ratio(c, u)
 		}
 	}' "$results"
+}
+	want redis && guest_table redis_ Redis "Redis 7.0.15 (bench/redis.sh) on Ceres, and in the Linux guest as Debian's redis-server (glibc, jemalloc, its shared libraries in the initramfs) and as the objects Ceres links, linked static with musl; one redis.conf, the same tap; redis-benchmark -c 50 -t set,get from the host. The least memory is one bisection over -m per system, not a median."
 	if want redis; then
 		echo
 		echo "How Redis failed 1 MiB below each least memory (the consoles are in $out/redis/mem/):"
@@ -281,6 +293,17 @@ END {
 			sed 's/^/- /' "$out/redis/problems.txt"
 		elif [ -f "$out/redis/problems.txt" ]; then
 			echo "No console of the repetitions has a kernel error or crash report, and no redis-benchmark failed or printed an error."
+		fi
+	fi
+	want nginx && guest_table nginx_ nginx "nginx 1.22.1 (bench/nginx.sh) on Ceres, and in the Linux guest as Debian's nginx (glibc, its shared libraries in the initramfs) and as the objects Ceres links, linked static with musl; one nginx.conf (one process, no access log, sendfile), the files on the same 9p share, the same tap; wrk -t2 -c50 on nginx's 615-byte index.html with keep-alive (ka) and with Connection: close, and -c10 on a 1 MiB file, from the host."
+	if want nginx; then
+		echo
+		if [ -s "$out/nginx/problems.txt" ]; then
+			echo "Problems in the nginx repetitions ($out/nginx/problems.txt):"
+			echo
+			sed 's/^/- /' "$out/nginx/problems.txt"
+		elif [ -f "$out/nginx/problems.txt" ]; then
+			echo "No nginx console has a kernel error or an nginx alert, and no wrk run saw an error."
 		fi
 	fi
 	if [ -s "$out/boot.txt" ]; then

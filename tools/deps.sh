@@ -36,10 +36,11 @@ need_libvirt=(libvirtd:libvirt-daemon
 need_test=(gdb:gdb clang-format:clang-format timeout:coreutils taskset:util-linux "${need_net[@]}"
 	"${need_redis[@]}" "${need_nginx[@]}" "${need_libvirt[@]}")
 # The Redis benchmark: Debian's redis-server (in the Linux guest and natively)
-# and redis-tools, its clients.
+# and redis-tools, its clients; the nginx benchmark: Debian's nginx (in the
+# Linux guest), wrk and curl.
 need_bench=(cpio:cpio gzip:gzip dpkg-deb:dpkg apt-get:apt ld:binutils strip:binutils nasm:nasm
 	ip:iproute2 ping:iputils-ping redis-server:redis-server
-	redis-cli:redis-tools redis-benchmark:redis-tools)
+	redis-cli:redis-tools redis-benchmark:redis-tools /usr/sbin/nginx:nginx wrk:wrk curl:curl)
 
 case $what in
 run) need=("${need_run[@]}") ;;
