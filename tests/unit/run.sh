@@ -33,8 +33,8 @@ declare -A module=(
 	[p9]="lib/9p/p9_msg.c lib/9p/p9_client.c"
 	[p9_fuzz]=lib/9p/p9_msg.c
 	[fs_9p]="lib/vfs/fs_9p.c kernel/errname.c"
-	[vfs]="lib/vfs/vfs.c lib/vfs/dcache.c lib/vfs/lookup.c lib/vfs/vfile.c lib/vfs/path.c lib/vfs/names.c lib/vfs/attr.c lib/vfs/vfs_sys.c lib/vfs/ramfs.c lib/vfs/devfs.c lib/vfs/fd.c kernel/errname.c kernel/params.c kernel/cmdline.c lib/kc/strto.c"
-	[procfs]="lib/vfs/vfs.c lib/vfs/dcache.c lib/vfs/lookup.c lib/vfs/vfile.c lib/vfs/path.c lib/vfs/names.c lib/vfs/attr.c lib/vfs/vfs_sys.c lib/vfs/ramfs.c lib/vfs/devfs.c lib/vfs/procfs.c lib/vfs/fd.c kernel/errname.c kernel/params.c kernel/cmdline.c lib/kc/strto.c"
+	[vfs]="lib/vfs/vfs.c lib/vfs/dcache.c lib/vfs/lookup.c lib/vfs/vfile.c lib/vfs/path.c lib/vfs/names.c lib/vfs/attr.c lib/vfs/vfs_sys.c lib/vfs/ramfs.c lib/vfs/devfs.c lib/vfs/fd.c kernel/errname.c kernel/params.c kernel/cmdline.c lib/kc/strto.c tests/unit/fake_vfs.c"
+	[procfs]="lib/vfs/vfs.c lib/vfs/dcache.c lib/vfs/lookup.c lib/vfs/vfile.c lib/vfs/path.c lib/vfs/names.c lib/vfs/attr.c lib/vfs/vfs_sys.c lib/vfs/ramfs.c lib/vfs/devfs.c lib/vfs/procfs.c lib/vfs/fd.c kernel/errname.c kernel/params.c kernel/cmdline.c lib/kc/strto.c tests/unit/fake_vfs.c"
 )
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined
 	-fno-sanitize-recover=all -Itests/unit/host -I.)

@@ -7,8 +7,8 @@
  * that is gone reads ESRCH and is not found, and a file read in pieces is
  * one snapshot until it is read from 0 again.
  *
- * The stand-ins are test_vfs.c's (application memory is plain memory, the
- * clock a variable), plus the scheduler's thread functions over an array.
+ * The stand-ins are tests/unit/fake_vfs.c's, as test_vfs.c has them
+ * (application memory is plain memory, the clock a variable), plus the scheduler's thread functions over an array.
  */
 #define CHECK_SUITE "procfs"
 #include "tests/unit/check.h"
@@ -23,6 +23,7 @@
 #include "sched/sched.h"
 #include "sched/sync.h"
 #include "tests/unit/fake_kernel.h"
+#include "tests/unit/fake_vfs.h"
 
 #define O_WRONLY 01
 #define O_DIRECTORY 0200000
@@ -39,55 +40,11 @@ __asm__(".section .rodata\n"
 
 /* ---- the host stand-ins ---- */
 
-static uint64_t fake_now = 1;
-struct sched_preempt sched_preempt;
-
-void sched_preempt_resched(void)
-{
-}
-
-uint64_t clock_monotonic_ns(void)
-{
-	return fake_now;
-}
-
-uint64_t clock_realtime_ns(void)
-{
-	return 1700000000ull * 1000000000ull + fake_now;
-}
-
-void *page_alloc(size_t n)
-{
-	return malloc(n * 4096);
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
-
 void page_stats(struct page_stats *st)
 {
 	*st = (struct page_stats){
 		.total = 64 << 20, .free = 32 << 20, .app = APP_BYTES, .app_peak = 2 * APP_BYTES
 	};
-}
-
-void random_fill(void *buf, size_t n)
-{
-	memset(buf, 0x5a, n);
-}
-
-long console_input_read(void *buf, size_t n, bool nonblock)
-{
-	(void)buf, (void)n;
-	return nonblock ? -EAGAIN : 0;
-}
-
-uint32_t process_umask(void)
-{
-	return 022;
 }
 
 /* Threads: [0] is a kernel thread (no system-call state), then the application's. */

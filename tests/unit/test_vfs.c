@@ -9,7 +9,7 @@
  * The modules are kernel code: application memory is plain memory here
  * (NULL is the bad pointer), the clock is a variable, pages come from
  * malloc, and mutexes are free (one thread, no thread pointer; the shared
- * stand-ins are tests/unit/fake_kernel.c's). Each case runs in a process
+ * stand-ins are tests/unit/fake_kernel.c's and fake_vfs.c's). Each case runs in a process
  * of its own (check.h), so each boots its own VFS.
  */
 #define CHECK_SUITE "vfs"
@@ -26,6 +26,7 @@
 #include "sched/sched.h"
 #include "sched/sync.h"
 #include "tests/unit/fake_kernel.h"
+#include "tests/unit/fake_vfs.h"
 
 #define O_CREAT 0100
 #define O_EXCL 0200
@@ -34,53 +35,9 @@
 
 /* ---- the host stand-ins ---- */
 
-static uint64_t fake_now = 1;
-struct sched_preempt sched_preempt;
-
-void sched_preempt_resched(void)
-{
-}
-
-uint64_t clock_monotonic_ns(void)
-{
-	return fake_now;
-}
-
-uint64_t clock_realtime_ns(void)
-{
-	return 1700000000ull * 1000000000ull + fake_now;
-}
-
-void *page_alloc(size_t n)
-{
-	return malloc(n * 4096);
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
-
 void page_stats(struct page_stats *st)
 {
 	*st = (struct page_stats){ .total = 64 << 20, .free = 32 << 20 };
-}
-
-void random_fill(void *buf, size_t n)
-{
-	memset(buf, 0x5a, n);
-}
-
-long console_input_read(void *buf, size_t n, bool nonblock)
-{
-	(void)buf, (void)n;
-	return nonblock ? -EAGAIN : 0;
-}
-
-uint32_t process_umask(void)
-{
-	return 022;
 }
 
 /* ---- a fake file system: a/b/c/d, each a directory, names that expire ---- */
