@@ -147,6 +147,27 @@ lv() {
 	sed -i 's/\r$//' "$out/$name.serial" 2>/dev/null
 }
 
+# lv_start NAME [run.sh options] -- [ceres-xml options]: the same in the
+# background, $runner its process; lv_stop NAME ends it (the domain is
+# destroyed and undefined) and keeps its QEMU log and console.
+lv_start() {
+	local name=$1
+	shift
+	domains+=("$name")
+	rm -f "$out/$name.serial" # a console of an earlier run is no answer
+	"$lvrun" --uri "$uri" --name "$name" --timeout "$LV_TIMEOUT" --console "$out/$name.serial" "$@" \
+		>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null &
+	runner=$!
+	runners+=("$runner")
+}
+
+lv_stop() {
+	kill "$runner" 2>/dev/null
+	wait "$runner" 2>/dev/null
+	qemu_log "$1" >"$out/$1.qemu.log"
+	sed -i 's/\r$//' "$out/$1.serial" 2>/dev/null
+}
+
 # --- hello.
 lv lv-hello -- --image "$root/build/hello/ceres" --append "-- one two three"
 expect_status lv-hello 3
@@ -173,17 +194,12 @@ expect_status lv-crash 121
 expect_serial lv-crash '\] C: .*page fault' "the console has the crash report"
 
 # --- storestrings: a 9p passthrough share, the seed's network parameters.
-domains+=(lv-ss)
-rm -f "$out/lv-ss.serial" # a console of an earlier run is no answer
-"$lvrun" --uri "$uri" --name lv-ss --timeout "$LV_TIMEOUT" --console "$out/lv-ss.serial" -- \
-	--image "$root/build/storestrings/ceres" --append "$seed_params --" --share "$share" --net tap \
-	>"$out/lv-ss.stdout" 2>"$out/lv-ss.stderr" </dev/null &
-ss_runner=$!
-runners+=("$ss_runner")
+lv_start lv-ss -- --image "$root/build/storestrings/ceres" --append "$seed_params --" --share "$share" \
+	--net tap
 up=0
 for _ in $(seq $((READY_TIMEOUT * 5))); do
 	serial_has lv-ss '^storestrings: listening on port 1234' && { up=1; break; }
-	kill -0 "$ss_runner" 2>/dev/null || break
+	kill -0 "$runner" 2>/dev/null || break
 	sleep 0.2
 done
 check "lv-ss: storestrings is up (its listening line on the console)" [ "$up" = 1 ]
@@ -200,13 +216,10 @@ if [ "$up" = 1 ]; then
 	expect_serial lv-ss '\] I: net: 172\.44\.0\.2/24 via 172\.44\.0\.1 \(static\)' \
 		"the <cmdline> network parameters took"
 fi
-kill "$ss_runner" 2>/dev/null
-wait "$ss_runner" 2>/dev/null
-qemu_log lv-ss >"$out/lv-ss.qemu.log"
+lv_stop lv-ss
 check "lv-ss: stopping tools/libvirt/run.sh destroys and undefines the domain, and the tap goes" \
 	bash -c '! virsh -q -c "$1" dominfo lv-ss >/dev/null 2>&1 && ! ip netns exec "$2" ip link show ceres0 >/dev/null 2>&1' \
 	_ "$uri" "$ns"
-sed -i 's/\r$//' "$out/lv-ss.serial" 2>/dev/null
 expect_no_serial lv-ss '\] [CE]: ' "no kernel error or crash report"
 
 # --- Broken domains.
@@ -237,13 +250,8 @@ wait_line() {
 # --- nginx: the seed's third step, serving the share.
 mkdir -p "$tmp/www"
 echo "<p>served by nginx under libvirt</p>" >"$tmp/www/index.html"
-domains+=(lv-nginx)
-rm -f "$out/lv-nginx.serial" # a console of an earlier run is no answer
-"$lvrun" --uri "$uri" --name lv-nginx --timeout "$LV_TIMEOUT" --console "$out/lv-nginx.serial" -- \
-	--image "$root/build/nginx/ceres" --append "$seed_params --" --share "$tmp/www" --net tap \
-	>"$out/lv-nginx.stdout" 2>"$out/lv-nginx.stderr" </dev/null &
-runner=$!
-runners+=("$runner")
+lv_start lv-nginx -- --image "$root/build/nginx/ceres" --append "$seed_params --" --share "$tmp/www" \
+	--net tap
 got=""
 if wait_line lv-nginx '\] I: net: 172\.44\.0\.2/24'; then
 	for _ in $(seq $((READY_TIMEOUT * 5))); do
@@ -254,26 +262,15 @@ if wait_line lv-nginx '\] I: net: 172\.44\.0\.2/24'; then
 fi
 check "lv-nginx: curl from the namespace gets the share's page" \
 	[ "$got" = "<p>served by nginx under libvirt</p>" ]
-kill "$runner" 2>/dev/null
-wait "$runner" 2>/dev/null
-sed -i 's/\r$//' "$out/lv-nginx.serial" 2>/dev/null
+lv_stop lv-nginx
 expect_serial lv-nginx '"GET / HTTP/1.1" 200' "nginx's access log on the console has the request"
 
 # A share with another tag (the seed's 'rootfs' misspelt): Ceres names the
 # tag it found and what to set, and runs on a ramfs root.
 mkdir -p "$tmp/other"
-domains+=(lv-tag)
-rm -f "$out/lv-tag.serial" # a console of an earlier run is no answer
-"$lvrun" --uri "$uri" --name lv-tag --timeout "$LV_TIMEOUT" --console "$out/lv-tag.serial" -- \
-	--image "$root/build/storestrings/ceres" --share "$tmp/other" --tag hostdir \
-	>"$out/lv-tag.stdout" 2>"$out/lv-tag.stderr" </dev/null &
-runner=$!
-runners+=("$runner")
+lv_start lv-tag -- --image "$root/build/storestrings/ceres" --share "$tmp/other" --tag hostdir
 wait_line lv-tag '^storestrings: listening on port'
-kill "$runner" 2>/dev/null
-wait "$runner" 2>/dev/null
-qemu_log lv-tag >"$out/lv-tag.qemu.log"
-sed -i 's/\r$//' "$out/lv-tag.serial" 2>/dev/null
+lv_stop lv-tag
 expect_serial lv-tag "\\] E: 9pfs: no virtio-9p device tagged 'rootfs' .*; found 'hostdir'\\. Set vfs\\.rootdev=<tag>.*<target dir='rootfs'/>" \
 	"a wrong tag: Ceres names the tag it found, vfs.rootdev= and libvirt's <target dir='rootfs'/>"
 expect_serial lv-tag '\] W: vfs: no 9p root .*the root is a ramfs' "and says the root is a ramfs"
@@ -281,17 +278,9 @@ check "lv-tag: nothing was written to the host directory" [ -z "$(ls -A "$tmp/ot
 
 # No share at all (the seed's disk that showed no filesystem): Ceres says
 # there is no 9p device and how to attach one.
-domains+=(lv-none)
-rm -f "$out/lv-none.serial" # a console of an earlier run is no answer
-"$lvrun" --uri "$uri" --name lv-none --timeout "$LV_TIMEOUT" --console "$out/lv-none.serial" -- \
-	--image "$root/build/storestrings/ceres" >"$out/lv-none.stdout" 2>"$out/lv-none.stderr" </dev/null &
-runner=$!
-runners+=("$runner")
+lv_start lv-none -- --image "$root/build/storestrings/ceres"
 wait_line lv-none '^storestrings: listening on port'
-kill "$runner" 2>/dev/null
-wait "$runner" 2>/dev/null
-qemu_log lv-none >"$out/lv-none.qemu.log"
-sed -i 's/\r$//' "$out/lv-none.serial" 2>/dev/null
+lv_stop lv-none
 expect_serial lv-none "\\] W: 9pfs: no virtio-9p device found, so no 'rootfs' .*to mount: .*libvirt's <filesystem type='mount'> with <target dir='rootfs'/>" \
 	"no share: Ceres says there is no 9p device, and names libvirt's <filesystem>"
 check "libvirt: every domain this test defined is gone" [ -z "$(v list --all --name 2>&1)" ]
