@@ -13,7 +13,8 @@ relay: an impaired link between the guest's tap (GUEST_IF, read and written
   held ones, as netem's reorder does. ARP passes untouched. Stands in for
   'tc qdisc ... netem' where the kernel has no netem, and impairs both
   directions (netem on the tap's root only delays what the host sends).
-  Runs until SIGTERM, then prints what it dropped, per direction.
+  Runs until SIGTERM, then prints what it dropped, per direction, and how
+  many of the dropped frames were TCP segments that carried data.
 flood: COUNT SYNs to the port from addresses in 172.44.0.100-250 that no host
   answers for, and random ports: half-open connections that never complete.
 attack: opens a real connection to the echo port, learns its sequence
@@ -54,6 +55,18 @@ def open_tap(name):
     return fd
 
 
+def tcp_payload(frame):
+    """The TCP payload length of an Ethernet+IPv4 frame (0 for anything else)."""
+    if len(frame) < 34 or frame[23] != socket.IPPROTO_TCP:
+        return 0
+    ihl = (frame[14] & 0x0F) * 4
+    if len(frame) < 14 + ihl + 13:
+        return 0
+    total = struct.unpack("!H", frame[16:18])[0]
+    doff = (frame[14 + ihl + 12] >> 4) * 4
+    return max(0, total - ihl - doff)
+
+
 def relay(args):
     """Frames between the guest's tap and our own, impaired; see the module's text."""
     guest = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -62,6 +75,7 @@ def relay(args):
     held = []  # (due, order, direction, frame)
     order = 0
     dropped = {"to-host": 0, "to-guest": 0}
+    dropped_data = {"to-host": 0, "to-guest": 0}
     passed = {"to-host": 0, "to-guest": 0}
     running = [True]
     signal.signal(signal.SIGTERM, lambda *_: running.__setitem__(0, False))
@@ -85,6 +99,8 @@ def relay(args):
         r = random.uniform(0, 100)
         if r < args.loss:
             dropped[direction] += 1
+            if tcp_payload(frame):
+                dropped_data[direction] += 1
             return
         passed[direction] += 1
         if random.uniform(0, 100) < args.reorder:
@@ -110,7 +126,8 @@ def relay(args):
             _, _, direction, frame = heapq.heappop(held)
             emit(direction, frame)
     for d in ("to-host", "to-guest"):
-        print(f"relay: {d}: {passed[d]} IPv4 frames passed, {dropped[d]} dropped", flush=True)
+        print(f"relay: {d}: {passed[d]} IPv4 frames passed, {dropped[d]} dropped, "
+              f"{dropped_data[d]} of them with data", flush=True)
     return 0
 
 
