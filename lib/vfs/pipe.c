@@ -18,6 +18,7 @@
 #include "lib/abi/signal.h"
 #include "lib/vfs/fd.h"
 #include "lib/vfs/poll_priv.h"
+#include "lib/vfs/ring.h"
 #include "sched/sched.h"
 #include "sched/sync.h"
 
@@ -26,8 +27,7 @@ struct pipe {
 	struct poll_head rhead, whead;
 	struct waitq readers, writers;
 	struct mutex lock;
-	char *buf;	   /* PIPE_SIZE bytes, from the first write on (NULL before) */
-	size_t start, len; /* the bytes in the ring: len from start */
+	struct byte_ring ring;
 	bool rd_open, wr_open;
 	uint64_t ino;
 };
@@ -60,9 +60,9 @@ static int wait_data(struct pipe *p, struct file *f)
 		unsigned long flags = irq_save();
 		int err;
 
-		if (p->len || !p->wr_open) {
+		if (p->ring.len || !p->wr_open) {
 			irq_restore(flags);
-			return p->len ? 0 : 1;
+			return p->ring.len ? 0 : 1;
 		}
 		if (f->flags & O_NONBLOCK) {
 			irq_restore(flags);
@@ -74,14 +74,17 @@ static int wait_data(struct pipe *p, struct file *f)
 	}
 }
 
-/* Copies k bytes (k <= p->len) out of the ring; 0 or -EFAULT. Locked. */
+/* Copies k bytes (k <= the ring's len) out of the ring; 0 or -EFAULT. Locked. */
 static int copy_out(struct pipe *p, char *buf, size_t k)
 {
-	size_t first = PIPE_SIZE - p->start < k ? PIPE_SIZE - p->start : k;
+	for (size_t done = 0, n; done < k; done += n) {
+		char *from;
 
-	if (copy_to_app(buf, p->buf + p->start, first) < 0)
-		return -EFAULT;
-	return copy_to_app(buf + first, p->buf, k - first);
+		n = ring_data(&p->ring, done, k - done, &from);
+		if (copy_to_app(buf + done, from, n) < 0)
+			return -EFAULT;
+	}
+	return 0;
 }
 
 static long pipe_read(struct file *f, void *buf, size_t n)
@@ -97,14 +100,13 @@ static long pipe_read(struct file *f, void *buf, size_t n)
 			mutex_unlock(&p->lock);
 		return err > 0 ? 0 : err;
 	}
-	n = n < p->len ? n : p->len;
+	n = n < p->ring.len ? n : p->ring.len;
 	if (copy_out(p, buf, n) < 0) {
 		mutex_unlock(&p->lock);
 		return -EFAULT;
 	}
 	flags = irq_save();
-	p->start = (p->start + n) % PIPE_SIZE;
-	p->len -= n;
+	ring_consume(&p->ring, n);
 	waitq_wake_all(&p->writers);
 	poll_notify(&p->whead, POLLOUT | POLLWRNORM);
 	irq_restore(flags);
@@ -115,28 +117,30 @@ static long pipe_read(struct file *f, void *buf, size_t n)
 /* Copies k bytes (k <= the room left) into the ring's end; 0 or -EFAULT. Locked. */
 static int copy_in(struct pipe *p, const char *buf, size_t k)
 {
-	size_t end = (p->start + p->len) % PIPE_SIZE;
-	size_t first = PIPE_SIZE - end < k ? PIPE_SIZE - end : k;
+	for (size_t done = 0, n; done < k; done += n) {
+		char *to;
 
-	if (copy_from_app(p->buf + end, buf, first) < 0)
-		return -EFAULT;
-	return copy_from_app(p->buf, buf + first, k - first);
+		n = ring_room(&p->ring, done, k - done, &to);
+		if (copy_from_app(to, buf + done, n) < 0)
+			return -EFAULT;
+	}
+	return 0;
 }
 
 /* Moves up to n bytes in, now; how many (0: no room for a write that must be whole). Locked. */
 static long put_some(struct pipe *p, const char *buf, size_t n, bool whole)
 {
-	size_t room = PIPE_SIZE - p->len, k = n < room ? n : room;
+	size_t room = PIPE_SIZE - p->ring.len, k = n < room ? n : room;
 	unsigned long flags;
 
 	if (!k || (whole && k < n))
 		return 0;
-	if (!p->buf && !(p->buf = kmalloc(PIPE_SIZE)))
+	if (!p->ring.buf && !(p->ring.buf = kmalloc(PIPE_SIZE)))
 		return -ENOMEM;
 	if (copy_in(p, buf, k) < 0)
 		return -EFAULT;
 	flags = irq_save();
-	p->len += k;
+	p->ring.len += k;
 	waitq_wake_all(&p->readers);
 	poll_notify(&p->rhead, POLLIN | POLLRDNORM);
 	irq_restore(flags);
@@ -157,8 +161,8 @@ static int wait_room(struct pipe *p, struct file *f, size_t need)
 {
 	unsigned long flags = irq_save();
 
-	if (!p->rd_open || PIPE_SIZE - p->len >= need || f->flags & O_NONBLOCK) {
-		int err = !p->rd_open ? -EPIPE : PIPE_SIZE - p->len >= need ? 0 : -EAGAIN;
+	if (!p->rd_open || PIPE_SIZE - p->ring.len >= need || f->flags & O_NONBLOCK) {
+		int err = !p->rd_open ? -EPIPE : PIPE_SIZE - p->ring.len >= need ? 0 : -EAGAIN;
 
 		irq_restore(flags);
 		return err;
@@ -203,7 +207,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n)
 static long pipe_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 {
 	struct pipe *p = f->priv;
-	int n = (int)p->len;
+	int n = (int)p->ring.len;
 
 	if (cmd != FIONREAD)
 		return -ENOTTY;
@@ -221,11 +225,11 @@ static unsigned pipe_poll(struct file *f, struct poll_watch *w)
 		poll_watch_add(reader ? &p->rhead : &p->whead, w);
 	flags = irq_save();
 	if (reader) {
-		events |= p->len ? POLLIN | POLLRDNORM : 0;
+		events |= p->ring.len ? POLLIN | POLLRDNORM : 0;
 		events |= p->wr_open ? 0 : POLLHUP;
 	} else {
 		/* Linux says writable while a page is free: room for PIPE_BUF. */
-		events |= PIPE_SIZE - p->len >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+		events |= PIPE_SIZE - p->ring.len >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
 		events |= p->rd_open ? 0 : POLLERR;
 	}
 	irq_restore(flags);
@@ -264,7 +268,7 @@ static void pipe_release(struct file *f)
 	last = !p->rd_open && !p->wr_open;
 	irq_restore(flags);
 	if (last) {
-		kfree(p->buf);
+		kfree(p->ring.buf);
 		kfree(p);
 	}
 }
