@@ -120,7 +120,7 @@ NASMFLAGS := -f elf64 -g -F dwarf
 # eventfds) and fs (the VFS with ramfs, /dev, /proc and the path calls, and PCI,
 # virtio, virtio-9p, the 9P2000.L client and 9pfs under it). An
 # application's app.mk may name them; otherwise they follow from what it
-# links of musl (build/APP/needs.mk): socket() brings net, any of musl's
+# links of musl (build/APP/needs.mk): socket() or socketpair() brings net, any of musl's
 # readiness or pipe functions brings events, and any function that names a
 # file by path brings fs (musl's own readers of /etc/hosts and time-zone
 # files, __fopen_rb_ca and __map_file, count). A kernel test names its needs in its app.mk. The
@@ -134,7 +134,7 @@ VFS_SRCS := $(addprefix lib/vfs/,vfs.c attr.c dcache.c devfs.c lookup.c names.c 
 	ramfs.c vfile.c vfs_sys.c)
 FS_SRCS := $(VIRTIO_SRCS) $(VFS_SRCS) $(wildcard drivers/virtio/virtio_9p.c lib/9p/*.c \
 	lib/vfs/fs_9p.c)
-NET_SYMS := socket
+NET_SYMS := socket socketpair
 EVENTS_SYMS := poll ppoll select pselect epoll_create epoll_create1 eventfd pipe pipe2
 FS_SYMS := open openat creat fopen freopen opendir stat lstat fstatat access faccessat mkdir \
 	mkdirat unlink unlinkat rmdir rename renameat truncate chdir readlink readlinkat symlink \

@@ -150,6 +150,8 @@ long sock_send(struct sock *s, struct sock_iter *it, size_t total, int flags,
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	if (s->unix_pair)
+		return sock_unix_send(s, it, total, flags);
 	if (s->type == SOCK_STREAM)
 		return sock_tcp_send(s, it, total, flags); /* to is ignored, as Linux does */
 	if (total > UDP_PAYLOAD_MAX)
@@ -230,6 +232,8 @@ long sock_recv(struct sock *s, struct sock_iter *it, size_t total, int flags, st
 	*msg_flags = 0;
 	if (flags & MSG_ERRQUEUE)
 		return -EAGAIN; /* no error queue: ICMP errors are not reported */
+	if (s->unix_pair)
+		return sock_unix_recv(s, it, total, flags);
 	if (s->type == SOCK_STREAM)
 		return sock_tcp_recv(s, it, total, flags); /* no source: Linux gives none */
 	for (;;) {

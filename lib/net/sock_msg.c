@@ -3,25 +3,31 @@
  * recvmmsg. Each checks its arguments in Linux's order (the fd, then the
  * address and the buffers) and calls sock_send/sock_recv (sock_io.c).
  * Control messages are neither sent nor received: msg_controllen comes
- * back 0.
+ * back 0, and an AF_UNIX pair refuses to send one (it would carry fds).
  */
 #include "lib/net/socket.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/printk.h"
 #include "kernel/uaccess.h"
 #include "lib/net/sock_priv.h"
 
-/* sendto()'s and sendmsg()'s destination, if one is given: *to NULL if not. */
-static int send_addr(const void *addr, uint32_t len, struct abi_sockaddr_in *sa,
-		     const struct abi_sockaddr_in **to)
+/*
+ * sendto()'s and sendmsg()'s destination, if one is given: *to NULL if not.
+ * An AF_UNIX pair's end is connected for good: an address is -EISCONN.
+ */
+static int send_addr(const struct sock *s, const void *addr, uint32_t len,
+		     struct abi_sockaddr_in *sa, const struct abi_sockaddr_in **to)
 {
 	int err;
 
 	*to = NULL;
 	if (!addr)
 		return 0;
+	if (s->unix_pair)
+		return -EISCONN;
 	err = sock_addr_in(addr, len, sa);
 	if (err < 0)
 		return err;
@@ -41,7 +47,7 @@ long sys_sendto(int fd, const void *buf, size_t n, int flags, const void *addr, 
 		return err;
 	if (n > SOCK_INT_MAX)
 		n = SOCK_INT_MAX;
-	err = send_addr(addr, len, &sa, &to);
+	err = send_addr(s, addr, len, &sa, &to);
 	if (!err) {
 		sock_iter_single(&it, buf, n);
 		err = sock_send(s, &it, n, flags, to);
@@ -95,7 +101,11 @@ static long sendmsg_one(struct sock *s, const struct abi_msghdr *app_msg, int fl
 
 	if (copy_from_app(&m, app_msg, sizeof(m)) < 0)
 		return -EFAULT;
-	err = send_addr((const void *)(uintptr_t)m.name, m.namelen, &sa, &to);
+	err = send_addr(s, (const void *)(uintptr_t)m.name, m.namelen, &sa, &to);
+	if (!err && m.controllen && s->unix_pair) {
+		pr_warn_once("unix: control messages (SCM_RIGHTS, SCM_CREDENTIALS) are not served");
+		err = -EOPNOTSUPP;
+	}
 	if (!err)
 		err = sock_iter_app(&it, (const struct abi_iovec *)(uintptr_t)m.iov, m.iovlen,
 				    &total);

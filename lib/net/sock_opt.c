@@ -107,7 +107,7 @@ static int set_int(struct sock *s, int name, int v)
 	default:
 		return -ENOPROTOOPT;
 	}
-	if (s->type == SOCK_STREAM)
+	if (sock_is_tcp(s))
 		sock_tcp_apply(s, name == SO_RCVBUF || name == SO_SNDBUF);
 	return 0;
 }
@@ -195,7 +195,7 @@ long sys_setsockopt(int fd, int level, int name, const void *val, uint32_t len)
 		return err;
 	if ((int32_t)len < 0) {
 		err = -EINVAL;
-	} else if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
+	} else if (level == IPPROTO_TCP && sock_is_tcp(s)) {
 		net_lock();
 		err = setsockopt_tcp(s, name, val, len);
 		net_unlock();
@@ -223,10 +223,10 @@ static int get_int(struct sock *s, int name, int *v)
 		*v = s->type;
 		break;
 	case SO_PROTOCOL:
-		*v = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+		*v = s->unix_pair ? 0 : s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 		break;
 	case SO_DOMAIN:
-		*v = AF_INET;
+		*v = s->unix_pair ? AF_UNIX : AF_INET;
 		break;
 	case SO_ERROR:
 		*v = s->error;
@@ -338,7 +338,7 @@ long sys_getsockopt(int fd, int level, int name, void *val, uint32_t *len)
 		err = -EFAULT;
 	else if ((int32_t)room < 0)
 		err = -EINVAL;
-	else if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
+	else if (level == IPPROTO_TCP && sock_is_tcp(s))
 		err = getsockopt_tcp(s, name, val, len, room);
 	else if (level == IPPROTO_IP || level == IPPROTO_UDP)
 		err = -ENOPROTOOPT; /* none of theirs is served */

@@ -18,10 +18,12 @@
 
 /* Families, types, protocols */
 #define AF_UNSPEC 0
+#define AF_UNIX 1
 #define AF_INET 2
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_RAW 3
+#define SOCK_SEQPACKET 5
 #define SOCK_TYPE_MASK 0xf
 #define SOCK_TYPE_MAX 10 /* SOCK_PACKET; above: EINVAL */
 #define SOCK_NONBLOCK O_NONBLOCK
@@ -95,7 +97,8 @@ struct sock_stream {
 /*
  * A socket. Datagram sockets use pcb whole; a stream socket keeps only its
  * local name (laddr, lport) and SO_REUSE* flags there, and its TCP block
- * in stream.
+ * in stream. An end of an AF_UNIX pair is a SOCK_STREAM with unix_pair
+ * set, and no TCP block (sock_unix.c).
  */
 struct sock {
 	struct file file; /* file.priv points back here */
@@ -111,6 +114,8 @@ struct sock {
 	int rcvbuf_opt, sndbuf;	     /* as getsockopt shows them */
 	uint64_t rcvtimeo, sndtimeo; /* ns; 0: none */
 	uint64_t ino;
+	struct unix_pair *unix_pair; /* an AF_UNIX pair's end: the pair, and which end */
+	int unix_end;
 };
 
 /* The socket at fd with a reference taken (sock_put it): 0, -EBADF or -ENOTSOCK. */
@@ -190,6 +195,30 @@ void sock_tcp_apply(struct sock *s, bool bufs);
 #define TCP_KEEPIDLE_DEFAULT 7200 /* s: Linux's tcp_keepalive_time */
 #define TCP_KEEPINTVL_DEFAULT 75
 #define TCP_KEEPCNT_DEFAULT 9
+
+/* A TCP socket (not an AF_UNIX pair's end). */
+static inline bool sock_is_tcp(const struct sock *s)
+{
+	return s->type == SOCK_STREAM && !s->unix_pair;
+}
+
+/*
+ * AF_UNIX stream pairs (sock_unix.c). sock_unix_check: socketpair()'s
+ * type and protocol for AF_UNIX, 0 or -errno; sock_unix_pair makes the two
+ * ends (files not installed). The calls below are the socket calls on an
+ * end.
+ */
+int sock_unix_check(int type, int protocol);
+int sock_unix_pair(int type, struct sock **a, struct sock **b);
+long sock_unix_send(struct sock *s, struct sock_iter *it, size_t total, int flags);
+long sock_unix_recv(struct sock *s, struct sock_iter *it, size_t total, int flags);
+unsigned sock_unix_poll(struct sock *s);
+int sock_unix_shutdown(struct sock *s, int how);
+/* FIONREAD (out false): bytes waiting for this end; SIOCOUTQ: sent, not yet read by the peer. */
+size_t sock_unix_queued(struct sock *s, bool out);
+/* The peer is still there (getpeername). */
+bool sock_unix_connected(struct sock *s);
+void sock_unix_release(struct sock *s);
 
 /* A fresh socket of type (SOCK_DGRAM or SOCK_STREAM, with SOCK_NONBLOCK); NULL without memory. */
 struct sock *sock_new(int type);

@@ -1,8 +1,8 @@
 /*
- * Sockets as files (docs/net.md): socket, bind, connect, listen, accept,
- * the names, shutdown, close, and read/write/poll/ioctl/stat through
- * struct file_ops. UDP's are served here; a stream socket's go on to
- * sock_tcp.c. The stack lock (net_lock) guards the pcbs; the arrival count
+ * Sockets as files (docs/net.md): socket, socketpair, bind, connect,
+ * listen, accept, the names, shutdown, close, and read/write/poll/ioctl/stat
+ * through struct file_ops. UDP's are served here; a stream socket's go on
+ * to sock_tcp.c, an AF_UNIX pair's to sock_unix.c. The stack lock (net_lock) guards the pcbs; the arrival count
  * and the readers' wait queue change with interrupts off, so a reader
  * checks and sleeps without missing a wake.
  */
@@ -151,6 +151,8 @@ static unsigned sock_poll(struct file *f, struct poll_watch *w)
 
 	if (w)
 		poll_watch_add(&s->poll, w); /* first: an arrival after the look is heard */
+	if (s->unix_pair)
+		return sock_unix_poll(s);
 	if (s->type == SOCK_STREAM)
 		return sock_tcp_poll(s);
 	net_lock();
@@ -173,7 +175,9 @@ static long sock_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 
 	if (cmd != FIONREAD && cmd != SIOCOUTQ)
 		return -ENOTTY;
-	if (s->type == SOCK_STREAM) {
+	if (s->unix_pair) {
+		n = (int)sock_unix_queued(s, cmd == SIOCOUTQ);
+	} else if (s->type == SOCK_STREAM) {
 		n = sock_tcp_queued(s, cmd == SIOCOUTQ);
 	} else if (cmd == FIONREAD) {
 		net_lock();
@@ -199,7 +203,9 @@ static void sock_release(struct file *f)
 {
 	struct sock *s = f->priv;
 
-	if (s->type == SOCK_STREAM) {
+	if (s->unix_pair) {
+		sock_unix_release(s);
+	} else if (s->type == SOCK_STREAM) {
 		sock_tcp_release(s);
 	} else {
 		net_lock();
@@ -221,17 +227,23 @@ static const struct file_ops sock_ops = {
 	.release = sock_release,
 };
 
-/* Checks socket()'s (and socketpair()'s) arguments as Linux does, in its order. */
-static int check_create(int domain, int type, int protocol)
+/*
+ * Checks socket()'s (and socketpair()'s) arguments as Linux does, in its
+ * order. socket() is IPv4 only: no AF_UNIX, AF_INET6, AF_PACKET;
+ * socketpair() also takes AF_UNIX (pair set).
+ */
+static int check_create(int domain, int type, int protocol, bool pair)
 {
 	int base = type & SOCK_TYPE_MASK;
 
 	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
-	if (domain != AF_INET)
-		return -EAFNOSUPPORT; /* IPv4 only: no AF_UNIX, AF_INET6, AF_PACKET */
+	if (domain != AF_INET && !(pair && domain == AF_UNIX))
+		return -EAFNOSUPPORT;
 	if (base < SOCK_STREAM || base > SOCK_TYPE_MAX)
 		return -EINVAL;
+	if (domain == AF_UNIX)
+		return sock_unix_check(type, protocol);
 	if (protocol < 0)
 		return -EINVAL;
 	if (base == SOCK_RAW)
@@ -276,7 +288,7 @@ void sock_free(struct sock *s)
 
 long sys_socket(int domain, int type, int protocol)
 {
-	int err = check_create(domain, type, protocol);
+	int err = check_create(domain, type, protocol, false);
 	struct sock *s;
 	int fd;
 
@@ -293,10 +305,44 @@ long sys_socket(int domain, int type, int protocol)
 
 long sys_socketpair(int domain, int type, int protocol, int *sv)
 {
-	int err = check_create(domain, type, protocol);
+	int err = check_create(domain, type, protocol, true);
+	struct sock *s[2];
+	int fds[2];
 
-	(void)sv;
-	return err < 0 ? err : -EOPNOTSUPP; /* what Linux answers for AF_INET */
+	if (err < 0)
+		return err;
+	if (domain != AF_UNIX)
+		return -EOPNOTSUPP; /* what Linux answers for AF_INET */
+	err = sock_unix_pair(type, &s[0], &s[1]);
+	if (err < 0)
+		return err;
+	fds[0] = fd_install(&s[0]->file, type & SOCK_CLOEXEC);
+	if (fds[0] < 0) {
+		sock_free(s[0]);
+		sock_free(s[1]);
+		return fds[0];
+	}
+	fds[1] = fd_install(&s[1]->file, type & SOCK_CLOEXEC);
+	if (fds[1] < 0) {
+		sys_close(fds[0]);
+		sock_free(s[1]);
+		return fds[1];
+	}
+	if (copy_to_app(sv, fds, sizeof(fds)) < 0) {
+		sys_close(fds[0]);
+		sys_close(fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* An AF_UNIX pair's end is connected for good and has no name: bind, connect, listen, accept. */
+static int unix_refuses(struct sock *s)
+{
+	if (!s->unix_pair)
+		return 0;
+	sock_put(s);
+	return -EINVAL;
 }
 
 /* bind()'s address: AF_INET, or AF_UNSPEC with INADDR_ANY (Linux's old-program allowance). */
@@ -313,7 +359,7 @@ long sys_bind(int fd, const void *addr, uint32_t len)
 	struct sock *s;
 	int err = sock_get(fd, &s);
 
-	if (err < 0)
+	if (err < 0 || (err = unix_refuses(s)) < 0)
 		return err;
 	err = sock_addr_in(addr, len, &sa);
 	if (!err)
@@ -348,7 +394,7 @@ long sys_connect(int fd, const void *addr, uint32_t len)
 	struct sock *s;
 	int err = sock_get(fd, &s);
 
-	if (err < 0)
+	if (err < 0 || (err = unix_refuses(s)) < 0)
 		return err;
 	err = sock_addr_in(addr, len, &sa);
 	if (err == -EINVAL && (int32_t)len >= (int32_t)sizeof(sa.family) &&
@@ -375,7 +421,7 @@ long sys_listen(int fd, int backlog)
 	struct sock *s;
 	int err = sock_get(fd, &s);
 
-	if (err < 0)
+	if (err < 0 || (err = unix_refuses(s)) < 0)
 		return err;
 	err = s->type == SOCK_STREAM ? sock_tcp_listen(s, backlog) : -EOPNOTSUPP;
 	sock_put(s);
@@ -411,7 +457,7 @@ long sys_accept4(int fd, void *addr, uint32_t *len, int flags)
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
 	err = sock_get(fd, &s);
-	if (err < 0)
+	if (err < 0 || (err = unix_refuses(s)) < 0)
 		return err;
 	err = s->type == SOCK_STREAM ? sock_tcp_accept(s, flags, &c) : -EOPNOTSUPP;
 	sock_put(s);
@@ -435,7 +481,7 @@ long sys_shutdown(int fd, int how)
 		return -EINVAL;
 	}
 	if (s->type == SOCK_STREAM) {
-		err = sock_tcp_shutdown(s, how);
+		err = s->unix_pair ? sock_unix_shutdown(s, how) : sock_tcp_shutdown(s, how);
 		sock_put(s);
 		return err;
 	}
@@ -450,6 +496,22 @@ long sys_shutdown(int fd, int how)
 	return err;
 }
 
+/* An AF_UNIX pair's end's name, unnamed: the family alone, as Linux gives it. */
+static int unix_name_out(void *app, uint32_t *app_len)
+{
+	uint16_t family = AF_UNIX;
+	uint32_t len, full = sizeof(family);
+
+	if (copy_from_app(&len, app_len, sizeof(len)) < 0)
+		return -EFAULT;
+	if ((int32_t)len < 0)
+		return -EINVAL;
+	if (copy_to_app(app, &family, len < full ? len : full) < 0 ||
+	    copy_to_app(app_len, &full, sizeof(full)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
 /* getsockname (peer false) and getpeername (peer true). */
 static long sock_name(int fd, void *addr, uint32_t *len, bool peer)
 {
@@ -460,6 +522,11 @@ static long sock_name(int fd, void *addr, uint32_t *len, bool peer)
 
 	if (err < 0)
 		return err;
+	if (s->unix_pair) {
+		err = peer && !sock_unix_connected(s) ? -ENOTCONN : unix_name_out(addr, len);
+		sock_put(s);
+		return err;
+	}
 	if (s->type == SOCK_STREAM) {
 		err = sock_tcp_name(s, peer, &a, &port);
 		if (!err)

@@ -1,7 +1,7 @@
 /*
  * A differential test of readiness (docs/poll.md): poll, ppoll, select,
- * pselect6 and epoll over pipes and eventfds, and the pipes and eventfds
- * themselves. Each case prints one line, "name: result"; the same binary
+ * pselect6 and epoll over pipes, eventfds and AF_UNIX socket pairs, and the
+ * pipes, eventfds and socket pairs themselves. Each case prints one line, "name: result"; the same binary
  * runs natively on Linux and in Ceres and the outputs must agree line for
  * line (tests/integration/abi.sh). Nothing depends on timing beyond "a
  * wait that times out returns 0": where a second thread must act while
@@ -24,8 +24,10 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -859,6 +861,152 @@ static void test_epoll_blocking(void)
 	close(ep);
 }
 
+/* ---- AF_UNIX socket pairs ---- */
+
+static void test_socketpair_calls(void)
+{
+	int sv[2], bad[2];
+	struct stat st;
+	struct sockaddr_storage name;
+	socklen_t len = sizeof(name);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	result("socketpair(AF_INET, SOCK_STREAM)", socketpair(AF_INET, SOCK_STREAM, 0, bad));
+	result("socketpair(AF_UNIX, SOCK_STREAM, 6)", socketpair(AF_UNIX, SOCK_STREAM, 6, bad));
+	result("socketpair(AF_UNIX, 77)", socketpair(AF_UNIX, 77, 0, bad));
+	result("socketpair(AF_UNIX, SOCK_STREAM | 0x10000)",
+	       socketpair(AF_UNIX, SOCK_STREAM | 0x10000, 0, bad));
+	result("socketpair(AF_UNIX, SOCK_STREAM, NULL)",
+	       syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, NULL));
+	result("socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC)",
+	       socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
+	say("socketpair flags", "nonblock %d %d, cloexec %d %d, access %d",
+	    !!(fcntl(sv[0], F_GETFL) & O_NONBLOCK), !!(fcntl(sv[1], F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(sv[0], F_GETFD) & FD_CLOEXEC), !!(fcntl(sv[1], F_GETFD) & FD_CLOEXEC),
+	    fcntl(sv[0], F_GETFL) & O_ACCMODE);
+	fstat(sv[0], &st);
+	say("fstat(socketpair)", "%s", S_ISSOCK(st.st_mode) ? "socket" : "not a socket");
+	result("getsockname(socketpair)", getsockname(sv[0], (struct sockaddr *)&name, &len));
+	say("getsockname's address", "family %d, length %u", name.ss_family, (unsigned)len);
+	len = sizeof(name);
+	result("getpeername(socketpair)", getpeername(sv[1], (struct sockaddr *)&name, &len));
+	say("getpeername's address", "family %d, length %u", name.ss_family, (unsigned)len);
+	result("getsockopt(SO_TYPE)", getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &tlen));
+	say("SO_TYPE", "%d", type);
+	result("getsockopt(SO_ERROR)", getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &type, &tlen));
+	say("SO_ERROR", "%d", type);
+	result("connect(socketpair)",
+	       connect(sv[0], (struct sockaddr *)&name, sizeof(sa_family_t)));
+	result("listen(socketpair)", listen(sv[0], 1));
+	result("recv(socketpair, empty, nonblocking)", recv(sv[0], &type, 1, 0));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_socketpair_data(void)
+{
+	char buf[64] = "";
+	char a[] = "ab", b[] = "cde";
+	struct iovec iov[2] = { { a, 2 }, { b, 3 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	int sv[2], n = 0;
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	poll1("poll(fresh pair)", sv[0], POLLIN | POLLOUT | POLLRDHUP, 0);
+	result("write(pair, 3)", write(sv[1], "xyz", 3));
+	poll1("poll(pair, 3 in)", sv[0], POLLIN | POLLOUT | POLLRDHUP, 0);
+	ioctl(sv[0], FIONREAD, &n);
+	say("FIONREAD(pair)", "%d", n);
+	result("recv(MSG_PEEK)", recv(sv[0], buf, sizeof(buf), MSG_PEEK));
+	result("read(pair)", read(sv[0], buf, sizeof(buf)));
+	say("read's bytes", "%.3s", buf);
+	result("recv(MSG_DONTWAIT, empty)", recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT));
+	result("sendmsg(2 iovecs)", sendmsg(sv[0], &msg, 0));
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	iov[1].iov_len = 2;
+	result("recvmsg(2 + 2)", recvmsg(sv[1], &msg, 0));
+	say("recvmsg's bytes", "%.2s %.2s, flags %#x", a, b, (unsigned)msg.msg_flags);
+	result("recvfrom(the last byte)", recvfrom(sv[1], buf, sizeof(buf), 0, NULL, NULL));
+	result("sendto(pair, with an address)",
+	       sendto(sv[0], "q", 1, 0,
+		      (struct sockaddr *)&(struct sockaddr_storage){ .ss_family = AF_UNIX },
+		      sizeof(sa_family_t)));
+	result("writev(2 iovecs)", writev(sv[1], iov, 2));
+	result("readv(pair)", read(sv[0], buf, sizeof(buf)));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_socketpair_shutdown(void)
+{
+	static char chunk[CHUNK];
+	int sv[2], ep = epoll_create1(0);
+	char c;
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	result("shutdown(pair, 7)", shutdown(sv[0], 7));
+	write(sv[1], "z", 1);
+	result("shutdown(SHUT_WR)", shutdown(sv[1], SHUT_WR));
+	poll1("poll(peer shut its writing)", sv[0], POLLIN | POLLOUT | POLLRDHUP, 0);
+	poll1("poll(shut my writing)", sv[1], POLLIN | POLLOUT | POLLRDHUP, 0);
+	result("read(the byte before the shutdown)", read(sv[0], &c, 1));
+	result("read(after the peer's shutdown)", read(sv[0], &c, 1));
+	result("send(after my SHUT_WR)", send(sv[1], "x", 1, MSG_NOSIGNAL));
+	result("send(to a peer that shut its writing)", send(sv[0], "y", 1, MSG_NOSIGNAL));
+	result("read(what it sent)", read(sv[1], &c, 1));
+	result("shutdown(SHUT_RD)", shutdown(sv[1], SHUT_RD));
+	poll1("poll(shut both ways)", sv[1], POLLIN | POLLOUT | POLLRDHUP, 0);
+	poll1("poll(peer shut both ways)", sv[0], POLLIN | POLLOUT | POLLRDHUP, 0);
+	result("send(to a peer shut for reading)", send(sv[0], "y", 1, MSG_NOSIGNAL));
+	close(sv[0]);
+	close(sv[1]);
+
+	/* What nginx checks at start: EPOLLRDHUP, edge-triggered, when the peer closes. */
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	ctl(ep, EPOLL_CTL_ADD, sv[0], EPOLLIN | EPOLLRDHUP | EPOLLET, 5);
+	wait_ep("epoll(pair, ET)", ep, 8, 0);
+	close(sv[1]);
+	wait_ep("epoll(pair, peer closed)", ep, 8, 0);
+	wait_ep("epoll(pair, peer closed, ET again)", ep, 8, 0);
+	poll1("poll(peer closed)", sv[0], POLLIN | POLLOUT | POLLRDHUP, 0);
+	result("read(peer closed)", read(sv[0], &c, 1));
+	result("send(peer closed)", send(sv[0], "y", 1, MSG_NOSIGNAL));
+	signal(SIGPIPE, SIG_IGN);
+	result("write(peer closed), SIGPIPE ignored", write(sv[0], "y", 1));
+	signal(SIGPIPE, SIG_DFL);
+	close(sv[0]);
+
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv);
+	while (write(sv[0], chunk, sizeof(chunk)) > 0)
+		;
+	say("write(pair, full)", "-1 %s", errname(errno));
+	poll1("poll(pair, full)", sv[0], POLLOUT, 0);
+	drain(sv[1]);
+	poll1("poll(pair, drained)", sv[0], POLLOUT, 0);
+	close(sv[0]);
+	close(sv[1]);
+	close(ep);
+}
+
+static void test_socketpair_blocking(void)
+{
+	int sv[2];
+	char buf[16] = "";
+	struct later l = { .len = 5 };
+	pthread_t t;
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	l.fd = sv[1];
+	t = later(&l);
+	result("read(pair, blocking, a thread writes)", read(sv[0], buf, sizeof(buf)));
+	say("its bytes", "%s", buf);
+	pthread_join(t, NULL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* ---- stdin, in the guest only ---- */
 
 static int wait_stdin(void)
@@ -908,6 +1056,10 @@ int main(int argc, char **argv)
 	test_epoll_many();
 	test_epoll_nested();
 	test_epoll_blocking();
+	test_socketpair_calls();
+	test_socketpair_data();
+	test_socketpair_shutdown();
+	test_socketpair_blocking();
 	say("events", "done");
 	return 0;
 }
