@@ -15,6 +15,11 @@
       opens CONNECTIONS connections and sends a request's headers on each
       one byte a second, never finishing them, for SECONDS; then prints how
       many were opened and how many the server had closed or reset.
+  http.py burst HOST PORT PATH CONNECTIONS SECONDS
+      connects CONNECTIONS at once, each sending a keep-alive GET of PATH as
+      soon as it is connected and the next one as soon as an answer is
+      whole, for SECONDS; then prints the fewest and the most answers one
+      connection got, and how many got none.
 """
 import select
 import socket
@@ -153,6 +158,45 @@ def slowloris(host, port, count, seconds):
     print(len(socks), len(closed))
 
 
+def burst(host, port, path, count, seconds):
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    poll, conns = select.poll(), {}
+    for _ in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        conns[s.fileno()] = {"sock": s, "sent": False, "buf": b"", "answers": 0}
+        poll.register(s, select.POLLOUT)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for fd, ev in poll.poll(100):
+            c = conns[fd]
+            if not c["sent"]:
+                c["sock"].send(request)
+                c["sent"] = True
+                poll.modify(fd, select.POLLIN)
+                continue
+            data = c["sock"].recv(65536) if ev & (select.POLLIN | select.POLLHUP) else b""
+            if not data:
+                poll.unregister(fd)  # closed by the server: it keeps its count
+                continue
+            c["buf"] += data
+            # Whole answers: the headers, then Content-Length bytes.
+            while b"\r\n\r\n" in c["buf"]:
+                head, rest = c["buf"].split(b"\r\n\r\n", 1)
+                length = [int(h.split(b":")[1]) for h in head.split(b"\r\n")
+                          if h.lower().startswith(b"content-length:")]
+                if len(rest) < (length[0] if length else 0):
+                    break
+                c["buf"] = rest[length[0] if length else 0:]
+                c["answers"] += 1
+                c["sock"].send(request)
+    answers = [c["answers"] for c in conns.values()]
+    for c in conns.values():
+        c["sock"].close()
+    print(min(answers), max(answers), answers.count(0))
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "png":
@@ -164,6 +208,8 @@ def main(argv):
         raw_request(argv[2], int(argv[3]), request, len(argv) > 5 and argv[5] == "half")
     elif cmd == "slowloris":
         slowloris(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    elif cmd == "burst":
+        burst(argv[2], int(argv[3]), argv[4], int(argv[5]), float(argv[6]))
     else:
         sys.exit(__doc__)
 
