@@ -24,9 +24,9 @@
 
 struct unix_pair {
 	struct mutex lock;
-	struct sock *end[2];	 /* NULL once that end's file is released */
-	struct byte_ring rx[2];	 /* rx[i]: the bytes on their way to end i */
-	bool rx_shut[2];	 /* nothing more comes to end i */
+	struct sock *end[2];	/* NULL once that end's file is released */
+	struct byte_ring rx[2]; /* rx[i]: the bytes on their way to end i */
+	bool rx_shut[2];	/* nothing more comes to end i */
 };
 
 /* This end's index in its pair, and the peer's. */
@@ -292,7 +292,8 @@ static int check_type(int base, int protocol)
 	if (base == SOCK_STREAM)
 		return 0;
 	if (base == SOCK_DGRAM || base == SOCK_SEQPACKET || base == SOCK_RAW)
-		pr_warn_once("unix: socket pairs of datagrams or packets are not served, only SOCK_STREAM");
+		pr_warn_once("unix: socket pairs of datagrams or packets are not served, only "
+			     "SOCK_STREAM");
 	return -ESOCKTNOSUPPORT;
 }
 
