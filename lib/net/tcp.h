@@ -245,6 +245,7 @@ unsigned tcp_pcb_count(void);
 	X(ACCEPT_FULL, "tcp: handshakes dropped, accept queue full")          \
 	X(TW_REUSE, "tcp: TIME_WAIT connections reused by a new SYN")         \
 	X(OOO_SEGS, "tcp: segments received out of order")                    \
+	X(DSACK_TX, "tcp: duplicates reported to the sender (D-SACK)")        \
 	X(ZERO_WINDOW_PROBES, "tcp: zero-window probes sent")                 \
 	X(KEEPALIVE_PROBES, "tcp: keepalive probes sent")                     \
 	X(TIMEOUTS, "tcp: connections timed out")                             \

@@ -114,6 +114,27 @@ static void syn_sent(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_t no
 	tcp_output(pcb, now);
 }
 
+/*
+ * Data in [s, e) came again: the next ACK tells the sender (D-SACK, RFC
+ * 2883), so that it can learn the resend was not needed (a peer that
+ * reorders, or a timeout too short) and undo what it did about it.
+ */
+static void note_dsack(struct tcp_pcb *pcb, uint32_t s, uint32_t e)
+{
+	if (!(pcb->flags & TCP_PCB_F_SACK) || !tcp_seq_lt(s, e))
+		return;
+	pcb->dsack = (struct tcp_range){ s, e };
+	pcb->flags |= TCP_PCB_F_DSACK | TCP_PCB_F_ACK_NOW;
+	tcp_count(TCP_CTR_DSACK_TX);
+}
+
+/* The part of seg's data before rcv_nxt, which we already have, for a D-SACK. */
+static void note_old_data(struct tcp_pcb *pcb, const struct tcp_seg *seg)
+{
+	if (seg->len && tcp_seq_lt(seg->seq, pcb->rcv_nxt))
+		note_dsack(pcb, seg->seq, tcp_seq_min(seg->seq + seg->len, pcb->rcv_nxt));
+}
+
 /* RFC 9293 3.10.7.4's four cases, against the window we advertised. */
 static bool acceptable(const struct tcp_pcb *pcb, const struct tcp_seg *seg)
 {
@@ -295,6 +316,15 @@ static void fin_arrives(struct tcp_pcb *pcb, uint64_t now)
 	tcp_event(pcb, TCP_EV_READABLE);
 }
 
+/* [s, e) lies within one range we already hold out of order. */
+static bool ooo_holds(const struct tcp_pcb *pcb, uint32_t s, uint32_t e)
+{
+	for (unsigned i = 0; i < pcb->n_ooo; i++)
+		if (tcp_seq_leq(pcb->ooo[i].start, s) && tcp_seq_leq(e, pcb->ooo[i].end))
+			return true;
+	return false;
+}
+
 /* In-order data at offset 0 from rcv_nxt. */
 static void in_order(struct tcp_pcb *pcb, const uint8_t *d, uint32_t len, uint64_t now)
 {
@@ -331,6 +361,7 @@ static void data_arrives(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_
 	if (tcp_seq_lt(seq, pcb->rcv_nxt)) {
 		uint32_t cut = tcp_min32(pcb->rcv_nxt - seq, len);
 
+		note_old_data(pcb, seg);
 		d += cut;
 		len -= cut;
 		seq += cut;
@@ -349,6 +380,8 @@ static void data_arrives(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_
 		pcb->flags |= TCP_PCB_F_ACK_NOW; /* a duplicate ACK, with SACK blocks */
 		if (!len)
 			return;
+		if (ooo_holds(pcb, seq, seq + len))
+			note_dsack(pcb, seq, seq + len); /* still added: it is the latest arrival */
 		if (!ooo_add(pcb, seq, seq + len)) {
 			tcp_count(TCP_CTR_DROP_OOO_FULL);
 			return;
@@ -402,6 +435,7 @@ static bool checks(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_t now)
 
 	if (paws_rejects(pcb, seg)) {
 		tcp_count(TCP_CTR_DROP_PAWS);
+		note_old_data(pcb, seg);
 		tcp_send_ack(pcb, now);
 		return false;
 	}
@@ -411,6 +445,7 @@ static bool checks(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_t now)
 			return false;
 		if (pcb->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
 			pcb->tw_at = now + 2 * TCP_MSL;
+		note_old_data(pcb, seg);
 		tcp_send_ack(pcb, now);
 		return false;
 	}

@@ -47,13 +47,22 @@ uint32_t tcp_rcv_window(struct tcp_pcb *pcb)
 	return pcb->rcv_adv - pcb->rcv_nxt;
 }
 
-/* The SACK blocks to report: the latest arrival's range first, then the others (RFC 2018 4). */
+/*
+ * The SACK blocks to report: a duplicate that just came first (D-SACK, RFC
+ * 2883), then the latest arrival's range, then the others (RFC 2018 4).
+ */
 static unsigned sack_blocks(const struct tcp_pcb *pcb, struct tcp_sack_block *b)
 {
 	unsigned n = 0;
 
-	if (!(pcb->flags & TCP_PCB_F_SACK) || !pcb->n_ooo)
+	if (!(pcb->flags & TCP_PCB_F_SACK))
 		return 0;
+	if (pcb->flags & TCP_PCB_F_DSACK) {
+		b[n].start = pcb->dsack.start;
+		b[n++].end = pcb->dsack.end;
+	}
+	if (!pcb->n_ooo)
+		return n;
 	b[n].start = pcb->ooo[pcb->ooo_last].start;
 	b[n++].end = pcb->ooo[pcb->ooo_last].end;
 	for (unsigned i = pcb->n_ooo; i-- > 0 && n < TCP_SACK_BLOCKS_MAX;) {
@@ -94,7 +103,7 @@ static void transmit(struct tcp_pcb *pcb, struct tcp_out *out, const struct tcp_
 	tcp_build(out, a);
 	tcp_count(TCP_CTR_SEG_TX);
 	if (a->flags & TCP_ACK) {
-		pcb->flags &= ~TCP_PCB_F_ACK_NOW;
+		pcb->flags &= ~(TCP_PCB_F_ACK_NOW | TCP_PCB_F_DSACK); /* a D-SACK is told once */
 		pcb->delack_at = TCP_NEVER;
 		pcb->segs_unacked = 0;
 		pcb->last_ack_sent = pcb->rcv_nxt;

@@ -158,6 +158,7 @@ struct tcp_listen_state {
 #define TCP_PCB_F_FIN_ACKED 0x8000  /* our FIN is acknowledged: it is never sent again */
 #define TCP_PCB_F_SYN_ACKED 0x10000 /* our SYN is acknowledged (snd_una == iss may recur) */
 #define TCP_PCB_F_CORK 0x20000	    /* TCP_CORK: only whole segments (and a FIN) go */
+#define TCP_PCB_F_DSACK 0x40000	    /* dsack is a duplicate the next ACK reports (RFC 2883) */
 
 struct tcp_pcb {
 	struct tcp_pcb *hnext, **hprev; /* the 4-tuple table or the listener list */
@@ -182,6 +183,7 @@ struct tcp_pcb {
 	struct tcp_ring rcv;
 	struct tcp_range ooo[TCP_OOO_MAX];
 	unsigned n_ooo, ooo_last; /* ooo_last: the range the latest arrival went to */
+	struct tcp_range dsack;	  /* with TCP_PCB_F_DSACK */
 	unsigned segs_unacked;	  /* in-order segments not yet acknowledged */
 	uint32_t rcv_copied;	  /* read by the application since rcv_tune_at (autotuning) */
 	uint64_t rcv_tune_at;

@@ -328,6 +328,10 @@ elif on impair; then
 		fail "$name: the guest resent '$g_rx' segments for '$g_lost' data segments lost: more than 2x (Linux ${h_rx:-?} for ${h_lost:-?})"
 	fi
 	expect_serial $name 'I: tcp: recoveries using SACK: [1-9]' "the guest recovered with SACK"
+	# D-SACK (RFC 2883): the late originals and needless resends that came
+	# twice are reported back, as the capture's analysis sees them.
+	dsacks=$(count "ip.src==$guest_ip && tcp.options.sack.dsack_le")
+	check "$name: the guest reported duplicates with D-SACK ($dsacks segments)" [ "$dsacks" -gt 0 ]
 	expect_no_serial $name '\] [C]: ' "no crash report"
 fi
 

@@ -856,6 +856,52 @@ TEST(out_of_order_data_is_reassembled_and_sacked)
 	CHECK_EQ(tcp_counter(TCP_CTR_OOO_SEGS), 3);
 }
 
+TEST(duplicates_are_reported_with_a_dsack_block)
+{
+	struct tcp_pcb *pcb;
+	uint32_t b = PEER_ISS + 1;
+
+	setup();
+	fill_pattern();
+	pcb = open_with(true, false, 65535);
+	inject(TCP_ACK | TCP_PSH, b, pcb->iss + 1, 65535, pattern, 1000);
+	inject(TCP_ACK | TCP_PSH, b + 1000, pcb->iss + 1, 65535, pattern + 1000, 1000);
+	CHECK_EQ(last()->ack, b + 2000);
+	CHECK_EQ(last()->opt.nsack, 0);
+	/* All of it old: the ACK names it, first block, below the cumulative ACK. */
+	clear_sent();
+	inject(TCP_ACK, b + 1000, pcb->iss + 1, 65535, pattern + 1000, 1000);
+	CHECK_EQ(t.count, 1);
+	CHECK_EQ(last()->ack, b + 2000);
+	CHECK_EQ(last()->opt.nsack, 1);
+	CHECK_EQ(last()->opt.sack[0].start, b + 1000);
+	CHECK_EQ(last()->opt.sack[0].end, b + 2000);
+	/* Told once: the next ACK has no block. */
+	inject(TCP_ACK | TCP_PSH, b + 2000, pcb->iss + 1, 65535, pattern + 2000, 500);
+	inject(TCP_ACK | TCP_PSH, b + 2500, pcb->iss + 1, 65535, pattern + 2500, 500);
+	CHECK_EQ(last()->ack, b + 3000);
+	CHECK_EQ(last()->opt.nsack, 0);
+	/* Half old, half new: the old half is the D-SACK. */
+	clear_sent();
+	inject(TCP_ACK, b + 2500, pcb->iss + 1, 65535, pattern + 2500, 1000);
+	CHECK_EQ(t.count, 1);
+	CHECK_EQ(last()->ack, b + 3500);
+	CHECK_EQ(last()->opt.nsack, 1);
+	CHECK_EQ(last()->opt.sack[0].start, b + 2500);
+	CHECK_EQ(last()->opt.sack[0].end, b + 3000);
+	/* A duplicate of data held out of order: the D-SACK, then the range holding it. */
+	inject(TCP_ACK, b + 5000, pcb->iss + 1, 65535, pattern + 5000, 1000);
+	clear_sent();
+	inject(TCP_ACK, b + 5000, pcb->iss + 1, 65535, pattern + 5000, 1000);
+	CHECK_EQ(t.count, 1);
+	CHECK_EQ(last()->opt.nsack, 2);
+	CHECK_EQ(last()->opt.sack[0].start, b + 5000);
+	CHECK_EQ(last()->opt.sack[0].end, b + 6000);
+	CHECK_EQ(last()->opt.sack[1].start, b + 5000);
+	CHECK_EQ(last()->opt.sack[1].end, b + 6000);
+	CHECK_EQ(tcp_counter(TCP_CTR_DSACK_TX), 3);
+}
+
 TEST(reassembly_is_bounded)
 {
 	struct tcp_pcb *pcb;
