@@ -685,7 +685,7 @@ void sock_tcp_apply(struct sock *s, bool bufs)
 {
 	struct sock_stream *st = &s->stream;
 
-	tcp_set_nodelay(st->pcb, st->nodelay);
+	tcp_set_nodelay(st->pcb, st->nodelay, net_now());
 	tcp_set_cork(st->pcb, st->cork, net_now());
 	tcp_set_keepalive(st->pcb, st->keepalive, (uint32_t)st->keepidle, (uint32_t)st->keepintvl,
 			  (uint32_t)st->keepcnt, net_now());

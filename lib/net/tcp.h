@@ -121,9 +121,12 @@ void tcp_addrs(const struct tcp_pcb *pcb, uint32_t *laddr, uint16_t *lport, uint
 /* The payload a segment to the peer carries at most (TCP_MAXSEG): 536 before a handshake. */
 uint32_t tcp_mss(const struct tcp_pcb *pcb);
 
-/* Options; buffer sizes apply before the connection starts (0: the default). */
-void tcp_set_nodelay(struct tcp_pcb *pcb, bool on);
-/* TCP_CORK; taking it off sends what it held back. */
+/*
+ * Options; buffer sizes apply before the connection starts (0: the default).
+ * Switching TCP_NODELAY on sends what Nagle held back, as on Linux.
+ */
+void tcp_set_nodelay(struct tcp_pcb *pcb, bool on, uint64_t now);
+/* TCP_CORK; taking it off sends what it held back, Nagle or not, as on Linux. */
 void tcp_set_cork(struct tcp_pcb *pcb, bool on, uint64_t now);
 /* SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT (0: the default); counts idleness from now. */
 void tcp_set_keepalive(struct tcp_pcb *pcb, bool on, uint32_t idle_s, uint32_t intvl_s,

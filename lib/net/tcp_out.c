@@ -224,7 +224,7 @@ static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail, bo
 		return true;
 	if (pcb->flags & TCP_PCB_F_CORK)
 		return len == avail && fin;
-	if (len == avail && (idle || nodelay || fin))
+	if (len == avail && (idle || nodelay || fin || (pcb->flags & TCP_PCB_F_PUSH)))
 		return true;
 	return (idle || nodelay) && pcb->max_sndwnd && len >= pcb->max_sndwnd / 2;
 }
@@ -375,6 +375,17 @@ void tcp_output(struct tcp_pcb *pcb, uint64_t now)
 	arm_persist(pcb, now);
 	arm_cork(pcb, now);
 	autotune_snd(pcb);
+}
+
+/*
+ * Sends what is queued, a short tail too even with data in flight (Linux's
+ * TCP_NAGLE_PUSH): the application said it has no more for now.
+ */
+void tcp_push(struct tcp_pcb *pcb, uint64_t now)
+{
+	pcb->flags |= TCP_PCB_F_PUSH;
+	tcp_output(pcb, now);
+	pcb->flags &= ~TCP_PCB_F_PUSH;
 }
 
 void tcp_send_ack(struct tcp_pcb *pcb, uint64_t now)

@@ -159,6 +159,7 @@ struct tcp_listen_state {
 #define TCP_PCB_F_SYN_ACKED 0x10000 /* our SYN is acknowledged (snd_una == iss may recur) */
 #define TCP_PCB_F_CORK 0x20000	    /* TCP_CORK: only whole segments (and a FIN) go */
 #define TCP_PCB_F_DSACK 0x40000	    /* dsack is a duplicate the next ACK reports (RFC 2883) */
+#define TCP_PCB_F_PUSH 0x80000 /* the next output sends the tail Nagle holds (uncork, NODELAY) */
 
 struct tcp_pcb {
 	struct tcp_pcb *hnext, **hprev; /* the 4-tuple table or the listener list */
@@ -261,6 +262,7 @@ void tcp_take_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o);
 /* tcp_out.c */
 /* Sends what may be sent now: data, FIN, SYN, and the ACK if one is due. */
 void tcp_output(struct tcp_pcb *pcb, uint64_t now);
+void tcp_push(struct tcp_pcb *pcb, uint64_t now);
 /* Sends the bytes [seq, seq + n) again (n capped to a segment); the bytes sent. */
 uint32_t tcp_send_range(struct tcp_pcb *pcb, uint32_t seq, uint32_t n, uint64_t now);
 void tcp_send_ack(struct tcp_pcb *pcb, uint64_t now);

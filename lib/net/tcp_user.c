@@ -45,12 +45,16 @@ uint32_t tcp_mss(const struct tcp_pcb *pcb)
 	return pcb->state >= TCP_ESTABLISHED ? tcp_eff_mss(pcb) : TCP_MSS_DEFAULT;
 }
 
-void tcp_set_nodelay(struct tcp_pcb *pcb, bool on)
+void tcp_set_nodelay(struct tcp_pcb *pcb, bool on, uint64_t now)
 {
+	bool was = pcb->flags & TCP_PCB_F_NODELAY;
+
 	if (on)
 		pcb->flags |= TCP_PCB_F_NODELAY;
 	else
 		pcb->flags &= ~TCP_PCB_F_NODELAY;
+	if (on && !was)
+		tcp_push(pcb, now);
 }
 
 void tcp_set_cork(struct tcp_pcb *pcb, bool on, uint64_t now)
@@ -62,7 +66,7 @@ void tcp_set_cork(struct tcp_pcb *pcb, bool on, uint64_t now)
 	else
 		pcb->flags &= ~TCP_PCB_F_CORK;
 	if (was && !on)
-		tcp_output(pcb, now);
+		tcp_push(pcb, now);
 }
 
 void tcp_set_keepalive(struct tcp_pcb *pcb, bool on, uint32_t idle_s, uint32_t intvl_s,

@@ -471,7 +471,7 @@ TEST(sending_respects_nagle_and_nodelay)
 	clear_sent();
 	/* With TCP_NODELAY small writes go at once. */
 	inject(TCP_ACK, PEER_ISS + 1, pcb->iss + 1 + 2 * MSS + 80, 65535, NULL, 0);
-	tcp_set_nodelay(pcb, true);
+	tcp_set_nodelay(pcb, true, t.now);
 	tcp_send(pcb, "a", 1, t.now);
 	tcp_send(pcb, "b", 1, t.now);
 	CHECK_EQ(t.count, 2);
@@ -484,7 +484,7 @@ TEST(cork_holds_short_segments_until_taken_off)
 	setup();
 	fill_pattern();
 	pcb = open_plain();
-	tcp_set_nodelay(pcb, true);
+	tcp_set_nodelay(pcb, true, t.now);
 	tcp_set_cork(pcb, true, t.now);
 	CHECK_EQ(tcp_send(pcb, pattern, 80, t.now), 80);
 	CHECK_EQ(t.count, 0); /* idle, TCP_NODELAY, and still held */
@@ -499,6 +499,32 @@ TEST(cork_holds_short_segments_until_taken_off)
 	CHECK(!memcmp(last()->data, pattern + MSS, 80));
 }
 
+/*
+ * Linux pushes what is held when TCP_CORK comes off or TCP_NODELAY goes on,
+ * Nagle or not (TCP_NAGLE_PUSH): nginx uncorks at the end of a response
+ * with the first part still unacknowledged, and waits for nothing else.
+ */
+TEST(uncork_and_nodelay_push_the_tail_nagle_holds)
+{
+	struct tcp_pcb *pcb;
+
+	setup();
+	fill_pattern();
+	pcb = open_plain();
+	tcp_set_cork(pcb, true, t.now);
+	CHECK_EQ(tcp_send(pcb, pattern, MSS + 80, t.now), MSS + 80);
+	CHECK_EQ(t.count, 1); /* the whole segment; the tail waits under the cork */
+	tcp_set_cork(pcb, false, t.now);
+	CHECK_EQ(t.count, 2); /* in flight, no TCP_NODELAY: Nagle alone would hold it */
+	CHECK_EQ(last()->len, 80);
+	CHECK(!memcmp(last()->data, pattern + MSS, 80));
+	CHECK_EQ(tcp_send(pcb, pattern, 40, t.now), 40);
+	CHECK_EQ(t.count, 2); /* the push was once: Nagle holds the next short one */
+	tcp_set_nodelay(pcb, true, t.now);
+	CHECK_EQ(t.count, 3);
+	CHECK_EQ(last()->len, 40);
+}
+
 TEST(cork_lets_a_short_segment_go_after_200_ms)
 {
 	struct tcp_pcb *pcb;
@@ -506,7 +532,7 @@ TEST(cork_lets_a_short_segment_go_after_200_ms)
 	setup();
 	fill_pattern();
 	pcb = open_plain();
-	tcp_set_nodelay(pcb, true);
+	tcp_set_nodelay(pcb, true, t.now);
 	tcp_set_cork(pcb, true, t.now);
 	CHECK_EQ(tcp_send(pcb, pattern, 80, t.now), 80);
 	advance(199 * TCP_NS_PER_MS);
@@ -1524,7 +1550,7 @@ TEST(tso_leaves_a_short_tail_to_nagle_and_the_fin_to_a_segment_of_its_own)
 	/* With TCP_NODELAY all there is goes, the tail in the same TSO segment. */
 	setup_tso();
 	pcb = open_plain();
-	tcp_set_nodelay(pcb, true);
+	tcp_set_nodelay(pcb, true, t.now);
 	s0 = pcb->snd_nxt;
 	CHECK_EQ(tcp_send(pcb, pattern, 3 * MSS + 7, t.now), 3 * MSS + 7);
 	CHECK_EQ(tso.count, 1);
@@ -1761,7 +1787,7 @@ TEST(send_ring_grows_when_it_limits_the_flight)
 	pcb = open_with(false, false, 65535);
 	pcb->snd_wnd = 1u << 20;
 	pcb->cwnd = 1u << 20;
-	tcp_set_nodelay(pcb, true);
+	tcp_set_nodelay(pcb, true, t.now);
 	CHECK_EQ(tcp_send(pcb, pattern, sizeof(pattern), t.now), TCP_SNDBUF_DEFAULT);
 	CHECK_EQ(pcb->snd.cap, 2 * TCP_SNDBUF_DEFAULT); /* all of it went: the ring limited */
 	CHECK(t.events & TCP_EV_WRITABLE);
