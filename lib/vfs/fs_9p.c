@@ -8,7 +8,9 @@
  * gives a fid for the last name only: the vnodes before it are "lazy",
  * holding their parent and their name until a fid is needed, then walked
  * from the nearest ancestor that has one. Files this guest creates start
- * lazy too (Tlcreate turns the directory's clone into the open fid).
+ * lazy too (Tlcreate turns the directory's clone into the open fid). A
+ * read-only open fid of a regular file is kept at close for the next
+ * read-only open, within the attribute TTL of its Tlopen.
  *
  * Locking: the VFS core serialises namespace calls; I/O calls come from
  * several threads. fs->fid_lock covers the lazy list and every lazy
@@ -16,7 +18,8 @@
  * until release, so it is read without the lock. node->attr_lock covers
  * the attribute cache; node->append serialises appends; node->open_lock
  * covers the list of open fids and keeps the one a getattr or setattr
- * uses from being clunked under it. No other lock is held over a request.
+ * uses from being clunked under it; fs->kept_lock covers the kept fids.
+ * No other lock is held over a request.
  */
 #include "lib/vfs/fs_9p.h"
 
@@ -44,6 +47,7 @@
 #define FS9P_DEFAULT_TAG2 "fs0"
 #define FS9P_GEN_BITS 8 /* 256 attribute generations per mount, by qid.path */
 #define FS9P_GOLDEN 0x9e3779b97f4a7c15ull
+#define FS9P_KEPT_MAX 64 /* read-only open fids kept after close, per mount */
 
 static struct {
 	int attr_ttl_ms;
@@ -66,6 +70,9 @@ struct p9fs {
 	 * share a slot only drop each other's cache now and then (atomic).
 	 */
 	uint64_t gen[1u << FS9P_GEN_BITS];
+	struct mutex kept_lock; /* kept, nkept and every vnode's kept_* */
+	struct list_head kept;	/* struct p9fs_node.kept_link: oldest first */
+	unsigned nkept;
 	char tag[VIRTIO_9P_TAG_MAX + 1];
 };
 
@@ -84,11 +91,20 @@ struct p9fs_node {
 	struct mutex append;
 	struct mutex open_lock;
 	struct list_head opens; /* struct p9fs_handle.link */
+	/*
+	 * A read-only open fid its last user closed, kept for the next
+	 * read-only open (P9_NOFID: none), until kept_until (monotonic ns),
+	 * when it was opened plus the attribute TTL; under fs->kept_lock.
+	 */
+	uint32_t kept_fid;
+	uint64_t kept_until;
+	struct list_head kept_link;
 };
 
 /* An open: vfs_handle.priv. */
 struct p9fs_handle {
 	uint32_t fid; /* walked from the path fid and opened (the client splits I/O by msize) */
+	uint64_t keep_until; /* a read-only open of a regular file: kept at close before this */
 	struct list_head link;
 	struct mutex dir_lock; /* a directory's: the kept Rreaddir data below */
 	void *dbuf;	       /* NULL: none kept */
@@ -290,6 +306,7 @@ static struct vnode *node_new(struct mount *mnt, const struct p9_qid *qid, uint3
 		return NULL;
 	nd->qid = *qid;
 	nd->fid = fid;
+	nd->kept_fid = P9_NOFID;
 	list_init(&nd->opens);
 	vn = vnode_new(mnt, &fs9p_ops, type, qid->path, nd);
 	if (!vn)
@@ -322,15 +339,70 @@ static struct vnode *node_new_lazy(struct vnode *parent, const char *name, const
 	return vn;
 }
 
+/* ---- kept open fids ---- */
+
+/* Takes vn's kept fid (P9_NOFID: none), and in *until the time it is good before. */
+static uint32_t kept_take(struct vnode *vn, uint64_t *until)
+{
+	struct p9fs_node *nd = node_of(vn);
+	struct p9fs *fs = fs_of(vn);
+	uint32_t fid;
+
+	mutex_lock(&fs->kept_lock);
+	fid = nd->kept_fid;
+	*until = nd->kept_until;
+	if (fid != P9_NOFID) {
+		list_del(&nd->kept_link);
+		fs->nkept--;
+		nd->kept_fid = P9_NOFID;
+	}
+	mutex_unlock(&fs->kept_lock);
+	return fid;
+}
+
+/*
+ * Keeps fid, good before until, as vn's kept fid if vn keeps none yet:
+ * true if kept. Past FS9P_KEPT_MAX on the mount, the oldest kept fid is
+ * taken from its vnode and handed back in *evicted for the caller to clunk.
+ */
+static bool kept_put(struct vnode *vn, uint32_t fid, uint64_t until, uint32_t *evicted)
+{
+	struct p9fs_node *nd = node_of(vn);
+	struct p9fs *fs = fs_of(vn);
+	bool kept = false;
+
+	*evicted = P9_NOFID;
+	mutex_lock(&fs->kept_lock);
+	if (nd->kept_fid == P9_NOFID) {
+		nd->kept_fid = fid;
+		nd->kept_until = until;
+		list_add_tail(&nd->kept_link, &fs->kept);
+		kept = true;
+		if (++fs->nkept > FS9P_KEPT_MAX) {
+			struct p9fs_node *old =
+				list_entry(list_first(&fs->kept), struct p9fs_node, kept_link);
+
+			list_del(&old->kept_link);
+			fs->nkept--;
+			*evicted = old->kept_fid;
+			old->kept_fid = P9_NOFID;
+		}
+	}
+	mutex_unlock(&fs->kept_lock);
+	return kept;
+}
+
 static void fs9p_release(struct vnode *vn)
 {
 	struct p9fs_node *nd = node_of(vn);
 	struct p9fs *fs = fs_of(vn);
+	uint64_t until;
 
 	mutex_lock(&fs->fid_lock);
 	if (list_linked(&nd->lazy_link))
 		list_del(&nd->lazy_link);
 	mutex_unlock(&fs->fid_lock);
+	fid_put(fs, kept_take(vn, &until));
 	fid_put(fs, nd->fid);
 	if (nd->parent)
 		vnode_put(nd->parent);
@@ -584,8 +656,11 @@ static uint32_t open_flags(int flags)
 	return (uint32_t)flags & (O_ACCMODE | VFS_O_SYNC);
 }
 
-/* The open fid of vn as h, known to vn for its getattrs. */
-static int handle_new(struct vnode *vn, uint32_t fid, struct vfs_handle *h)
+/*
+ * The open fid of vn as h, known to vn for its getattrs; kept at close if
+ * that is before keep_until (0: never).
+ */
+static int handle_new(struct vnode *vn, uint32_t fid, uint64_t keep_until, struct vfs_handle *h)
 {
 	struct p9fs_handle *hd = kcalloc(1, sizeof(*hd));
 	struct p9fs_node *nd = node_of(vn);
@@ -593,6 +668,7 @@ static int handle_new(struct vnode *vn, uint32_t fid, struct vfs_handle *h)
 	if (!hd)
 		return -ENOMEM;
 	hd->fid = fid;
+	hd->keep_until = keep_until;
 	mutex_lock(&nd->open_lock);
 	list_add_tail(&hd->link, &nd->opens);
 	mutex_unlock(&nd->open_lock);
@@ -605,19 +681,37 @@ static struct p9fs_handle *handle_of(const struct vfs_handle *h)
 	return h->priv;
 }
 
+/*
+ * A read-only open of a regular file takes the fid a close kept, if it
+ * is still within the attribute TTL of its Tlopen: no Twalk, Tlopen or
+ * Tclunk, and a file the host replaced is seen as late as a stat sees it.
+ */
 static int fs9p_open(struct vnode *vn, int flags, struct vfs_handle *h)
 {
 	struct p9fs *fs = fs_of(vn);
+	uint64_t ttl = (uint64_t)fs9p.attr_ttl_ms * NS_PER_MS, until = 0;
+	bool keep = ttl && vn->type == VFS_IFREG && open_flags(flags) == O_RDONLY;
 	struct p9_qid qid;
 	uint32_t fid, iounit;
 	int r;
 
+	if (keep) {
+		fid = kept_take(vn, &until);
+		if (fid != P9_NOFID && clock_monotonic_ns() < until) {
+			r = handle_new(vn, fid, until, h);
+			if (r < 0)
+				fid_put(fs, fid);
+			return r;
+		}
+		fid_put(fs, fid);
+		until = clock_monotonic_ns() + ttl;
+	}
 	r = clone_fid(vn, &fid);
 	if (r < 0)
 		return r;
 	r = p9_lopen(&fs->c, fid, open_flags(flags), &qid, &iounit);
 	if (r == 0)
-		r = handle_new(vn, fid, h);
+		r = handle_new(vn, fid, keep ? until : 0, h);
 	if (r < 0)
 		fid_put(fs, fid);
 	return r;
@@ -627,11 +721,15 @@ static void fs9p_close(struct vnode *vn, struct vfs_handle *h)
 {
 	struct p9fs_handle *hd = handle_of(h);
 	struct p9fs_node *nd = node_of(vn);
+	uint32_t evicted = P9_NOFID;
 
 	mutex_lock(&nd->open_lock);
 	list_del(&hd->link);
 	mutex_unlock(&nd->open_lock);
-	fid_put(fs_of(vn), hd->fid);
+	if (!hd->keep_until || clock_monotonic_ns() >= hd->keep_until ||
+	    !kept_put(vn, hd->fid, hd->keep_until, &evicted))
+		fid_put(fs_of(vn), hd->fid);
+	fid_put(fs_of(vn), evicted);
 	kfree(hd->dbuf);
 	kfree(hd);
 	h->priv = NULL;
@@ -666,7 +764,7 @@ static int fs9p_create(struct vnode *dir, const char *name, uint32_t mode, int f
 		fid_put(fs, fid);
 		return 0;
 	}
-	r = handle_new(*out, fid, h);
+	r = handle_new(*out, fid, 0, h);
 	if (r == 0)
 		return 0;
 	vnode_put(*out);
@@ -1052,6 +1150,7 @@ static int fs9p_mount(struct mount *mnt, const char *dev, const char *opts, stru
 	if (!fs)
 		return -ENOMEM;
 	list_init(&fs->lazy);
+	list_init(&fs->kept);
 	snprintf(fs->tag, sizeof(fs->tag), "%s", dev);
 	mnt->priv = fs;
 	r = mount_root(mnt, fs, t, root);

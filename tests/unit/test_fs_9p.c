@@ -1093,6 +1093,115 @@ TEST(host_changes_show_after_the_ttl)
 	check_no_leaks();
 }
 
+/* Opens f read-only, reads it through the handle into buf, and closes it. */
+static long read_once(struct vnode *f, char *buf, size_t n)
+{
+	struct vfs_handle h;
+	long r;
+
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &h), 0);
+	r = f->ops->read(f, &h, buf, n, 0);
+	f->ops->close(f, &h);
+	return r;
+}
+
+TEST(a_read_only_fid_is_kept_for_the_next_open_within_the_ttl)
+{
+	struct vnode *v[4], *f;
+	const char *path[] = { "a", "b", "c", "file" };
+	char buf[8] = { 0 };
+	int walks, opens, ino;
+
+	mount_root();
+	CHECK_EQ(root->ops->lookup(root, path, 4, v), 4);
+	f = v[3];
+	CHECK_EQ(read_once(f, buf, sizeof(buf)), 5);
+	CHECK_EQ(srv.held, 3); /* the root's, file's path fid, and the kept open fid */
+	walks = srv.calls[OP_WALK];
+	opens = srv.calls[OP_LOPEN];
+	ino = host_lookup(host_lookup(host_lookup(host_lookup(0, "a"), "b"), "c"), "file");
+	memcpy(srv.ino[ino].data, "HELLO", 5); /* the host rewrites it: reads are never cached */
+	srv.now += 999 * MS;
+	CHECK_EQ(read_once(f, buf, sizeof(buf)), 5);
+	CHECK_STREQ(buf, "HELLO");
+	CHECK_EQ(srv.calls[OP_WALK], walks);
+	CHECK_EQ(srv.calls[OP_LOPEN], opens);
+	srv.now += 2 * MS; /* past the first Tlopen's TTL: the kept fid goes, a new one comes */
+	CHECK_EQ(read_once(f, buf, sizeof(buf)), 5);
+	CHECK_EQ(srv.calls[OP_WALK], walks + 1);
+	CHECK_EQ(srv.calls[OP_LOPEN], opens + 1);
+	CHECK_EQ(srv.held, 3);
+	put_all(v, 4);
+	check_no_leaks();
+}
+
+TEST(writers_directories_and_a_second_open_are_not_kept)
+{
+	struct vnode *f, *a;
+	struct vfs_handle h1, h2;
+	int opens;
+
+	mount_root();
+	f = look1(root, "top");
+	a = look1(root, "a");
+	CHECK_EQ(f->ops->open(f, O_RDWR, &h1), 0);
+	f->ops->close(f, &h1);
+	CHECK_EQ(a->ops->open(a, O_RDONLY, &h1), 0);
+	a->ops->close(a, &h1);
+	CHECK_EQ(srv.held, 3); /* the three path fids */
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &h1), 0);
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &h2), 0);
+	f->ops->close(f, &h1);
+	f->ops->close(f, &h2); /* f keeps one already: clunked */
+	CHECK_EQ(srv.held, 4);
+	opens = srv.calls[OP_LOPEN];
+	CHECK_EQ(f->ops->open(f, O_WRONLY, &h1), 0); /* a writer never takes the kept fid */
+	CHECK_EQ(srv.calls[OP_LOPEN], opens + 1);
+	CHECK_EQ(srv.last_open_flags, O_WRONLY);
+	f->ops->close(f, &h1);
+	vnode_put(a);
+	vnode_put(f);
+	check_no_leaks();
+}
+
+TEST(kept_fids_are_bounded_per_mount_oldest_clunked_first)
+{
+	struct vnode *f[70];
+	char name[16], buf[8];
+	int opens;
+
+	mount_root();
+	for (int i = 0; i < 70; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		host_make(0, name, VFS_IFREG | 0644);
+		f[i] = look1(root, name);
+		CHECK(f[i] != NULL);
+		CHECK_EQ(read_once(f[i], buf, sizeof(buf)), 0);
+	}
+	CHECK_EQ(srv.held, 1 + 70 + 64); /* the root, the path fids, 64 kept */
+	opens = srv.calls[OP_LOPEN];
+	CHECK_EQ(read_once(f[69], buf, sizeof(buf)), 0);
+	CHECK_EQ(srv.calls[OP_LOPEN], opens);
+	CHECK_EQ(read_once(f[0], buf, sizeof(buf)), 0); /* among the six clunked */
+	CHECK_EQ(srv.calls[OP_LOPEN], opens + 1);
+	put_all(f, 70);
+	check_no_leaks();
+}
+
+TEST(attr_ttl_ms_0_keeps_no_fid)
+{
+	struct vnode *f;
+	char buf[8];
+
+	param_set("9pfs.attr_ttl_ms", "0");
+	mount_root();
+	f = look1(root, "top");
+	CHECK_EQ(read_once(f, buf, sizeof(buf)), 0);
+	CHECK_EQ(srv.held, 2);
+	vnode_put(f);
+	check_no_leaks();
+}
+
 TEST(append_writes_at_the_servers_end)
 {
 	struct vnode *f;
