@@ -86,10 +86,11 @@ guest_netns() {
 		inns ip neigh replace "$guest_ip" lladdr "$guest_mac" dev "$tap" nud permanent
 }
 
-# guest_boot SYSTEM MIB LOG PROBE...: starts the guest in the background
-# ($runner) and waits until PROBE (a command, run in the namespace)
-# succeeds; sets $ready_ms, the milliseconds from run.sh's start to then.
-# False when the guest ended or PROBE did not succeed in time.
+# guest_boot SYSTEM MIB LOG KIND ARGS...: starts the guest in the background
+# ($runner) and waits until it answers (bench/ready.py KIND ARGS: "http
+# HOST PORT PATH" or "redis HOST PORT", from inside the namespace); sets
+# $ready_ms, the milliseconds from run.sh's start to that answer. False
+# when the guest ended or did not answer in time.
 guest_boot() {
 	local sys=$1 mib=$2 log=$3 t0 t1 opts
 	shift 3
@@ -101,14 +102,7 @@ guest_boot() {
 		--nic-opts mac="$guest_mac" --fs "$share" --serial "$log" --pidfile "$qemu_pidfile" \
 		"${opts[@]}" </dev/null >/dev/null 2>"${log%.log}.stderr" &
 	runner=$!
-	# Polled from inside the namespace: one netns switch, not one a try.
-	t1=$(inns bash -c 'end=$((SECONDS + $1)) pid=$2
-		shift 2
-		while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null; do
-			"$@" >/dev/null 2>&1 && { echo "$EPOCHREALTIME"; exit 0; }
-			sleep 0.01
-		done
-		exit 1' _ "$ready_timeout" "$runner" "$@") || return 1
+	t1=$(inns python3 "$here/bench/ready.py" "$runner" "$ready_timeout" "$@") || return 1
 	ready_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
 }
 

@@ -9,7 +9,7 @@
 # configuration and the files they serve: nginx's own 615-byte index.html
 # and a 1 MiB file. wrk (Debian's) drives them from the namespace. Per
 # repetition, one boot each of Ceres, Debian's nginx and the musl nginx:
-#   nginx_ready_ms          QEMU start to the first 200 (curl)
+#   nginx_ready_ms          QEMU start to the first 200 (bench/ready.py)
 #   nginx_{ka,close}_per_s  wrk -t2 -c50 on the page, keep-alive and
 #                           with Connection: close: requests per second
 #   nginx_{ka,close}_p50_us, nginx_{ka,close}_p99_us  their latencies
@@ -166,8 +166,7 @@ for r in $(seq "$reps"); do
 		echo "nginx: $sys ($r/$reps)" >&2
 		f=$out/$sys-$r.txt
 		: >"$f"
-		if guest_boot "$sys" "$mem" "$out/$sys-$r.log" curl -sf --connect-timeout 0.2 -m 1 -o /dev/null \
-			"$url/"; then
+		if guest_boot "$sys" "$mem" "$out/$sys-$r.log" http "$guest_ip" 80 /; then
 			echo "RESULT nginx_ready_ms $ready_ms" >>"$f"
 			run_wrk "$sys-$r" ka -t2 -c50 "$url/" && results "$sys-$r" ka >>"$f"
 			run_wrk "$sys-$r" close -t2 -c50 -H "Connection: close" "$url/" &&

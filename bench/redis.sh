@@ -10,7 +10,7 @@
 # at the end (host 172.44.0.1/24, guest 172.44.0.2). Debian's redis-tools
 # drive them from the namespace. Per repetition, one boot each of Ceres,
 # Debian's Redis and the musl Redis in turn:
-#   redis_ready_ms          QEMU start to the first PING answered (redis-cli)
+#   redis_ready_ms          QEMU start to the first PING answered (bench/ready.py)
 #   redis_{set,get}_per_s   redis-benchmark -t set,get -c 50 -P 1
 #   redis_{set,get}_p50_us, redis_{set,get}_p99_us   its latencies, -P 1
 #   redis_{set,get}_p16_per_s  the same with -P 16 (pipelined)
@@ -118,8 +118,7 @@ boot_opts() { # SYSTEM: run.sh's options for it, one a line
 
 # boot SYSTEM MIB LOG: boots it and waits for its first PONG (guest_boot).
 boot() {
-	guest_boot "$1" "$2" "$3" bash -c '[ "$(timeout 0.2 redis-cli -h "$1" ping 2>/dev/null)" = PONG ]' _ \
-		"$guest_ip"
+	guest_boot "$1" "$2" "$3" redis "$guest_ip" 6379
 }
 
 halt() { guest_halt; }
