@@ -50,8 +50,14 @@
 #pragma weak virtio_9p_init
 #pragma weak vfs_init
 
-/* Packet buffers for every device and socket: 2 MiB is 1000 frames in flight. */
+/*
+ * Packet buffers for every device and socket: 2 MiB is 1000 frames in
+ * flight; at most an eighth of RAM, and no less than 512 KiB (virtio-net
+ * keeps 128 posted for receives).
+ */
 #define NET_POOL_BYTES (2u << 20)
+#define NET_POOL_BYTES_MIN (512u << 10)
+#define NET_POOL_RAM_SHARE 8
 
 /* An application may ask for more (app.mk's APP_MAIN_STACK_KB): Redis's LZF
  * compressor keeps a 512 KiB table on the stack. */
@@ -159,9 +165,17 @@ static void report_steps(void)
 /* The packet-buffer pool, from pages of its own. */
 static int net_pool(void)
 {
-	void *mem = page_alloc(NET_POOL_BYTES / PAGE_SIZE);
+	struct page_stats ps;
+	uint64_t bytes;
+	void *mem;
 
-	return mem ? pbuf_pool_init(mem, NET_POOL_BYTES) : -ENOMEM;
+	page_stats(&ps);
+	bytes = ps.total / NET_POOL_RAM_SHARE;
+	bytes = bytes > NET_POOL_BYTES ? NET_POOL_BYTES : bytes;
+	bytes = bytes < NET_POOL_BYTES_MIN ? NET_POOL_BYTES_MIN
+					   : bytes & ~(uint64_t)(PAGE_SIZE - 1);
+	mem = page_alloc(bytes / PAGE_SIZE);
+	return mem ? pbuf_pool_init(mem, bytes) : -ENOMEM;
 }
 
 /* The main thread: it becomes the application's, which ends the VM with exit_group(). */

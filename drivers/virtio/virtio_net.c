@@ -57,6 +57,7 @@
 #define VNET_FEATURES_RX_LARGE \
 	(VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF))
 #define VNET_BIG_BUFFERS_MIN 16 /* above the 8 that sends leave for receives (tcp_ip.c) */
+#define VNET_BIG_RAM_SHARE 8	/* the big buffers take at most an eighth of RAM */
 #define VNET_BIG_BUFFERS_MAX 256
 
 static int rx_buffers = 128;
@@ -72,7 +73,8 @@ PARAM_BOOL("virtio_net.rx_large", use_rx_large,
 static int big_buffers = 32;
 PARAM_INT("virtio_net.big_buffers", big_buffers, VNET_BIG_BUFFERS_MIN, VNET_BIG_BUFFERS_MAX,
 	  "64 KiB packet buffers made for segmentation offload (for sends in flight and "
-	  "merged receives; when none is free, sends go as single segments)");
+	  "merged receives; when none is free, sends go as single segments), at most an "
+	  "eighth of RAM");
 
 static struct {
 	bool present;
@@ -700,11 +702,22 @@ static int negotiate(bool big)
  */
 static bool big_pool_alloc(void **mem, size_t *pages)
 {
-	size_t bytes = (size_t)big_buffers * (sizeof(struct pbuf) + PBUF_BIG_SIZE);
+	size_t one = sizeof(struct pbuf) + PBUF_BIG_SIZE, n = (size_t)big_buffers, bytes;
+	struct page_stats ps;
 
 	*mem = NULL;
 	if (!use_tso && !use_rx_large)
 		return false;
+	page_stats(&ps);
+	if (n > ps.total / VNET_BIG_RAM_SHARE / one)
+		n = ps.total / VNET_BIG_RAM_SHARE / one;
+	if (n < VNET_BIG_BUFFERS_MIN) {
+		pr_info(VNET_NAME ": %lu KiB of RAM has no eighth for %d big packet buffers; "
+				  "no segmentation offload",
+			(unsigned long)(ps.total >> 10), VNET_BIG_BUFFERS_MIN);
+		return false;
+	}
+	bytes = n * one;
 	*pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 	*mem = page_alloc(*pages);
 	if (!*mem)
