@@ -404,7 +404,7 @@ static void *cache_take(struct heap *h, size_t size, size_t need)
 
 /* Everything but the front end's path: the segregated lists, growing, running out. */
 static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, size_t align,
-						  const void *caller)
+						  const void *caller, bool quiet)
 {
 	size_t need;
 	struct heap_block *b;
@@ -427,7 +427,8 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
 	}
 	if (!b) {
 		h->stats.failures++;
-		report_oom(size, align, caller);
+		if (!quiet)
+			report_oom(size, align, caller);
 		return NULL;
 	}
 	b->size &= ~BLOCK_FREE;
@@ -440,14 +441,24 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *h, size_t size, s
 }
 
 /* The front end's path first, in a function small enough to need no saved registers. */
-void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
+static void *alloc_any(struct heap *h, size_t size, size_t align, const void *caller, bool quiet)
 {
 	void *p;
 
 	if (h->cache_on && align <= HEAP_ALIGN && size <= HEAP_CACHE_MAX - CANARY_SIZE &&
 	    (p = cache_take(h, size, payload_for(size))))
 		return p;
-	return alloc_slow(h, size, align, caller);
+	return alloc_slow(h, size, align, caller, quiet);
+}
+
+void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller)
+{
+	return alloc_any(h, size, align, caller, false);
+}
+
+void *heap_try_alloc(struct heap *h, size_t size, size_t align, const void *caller)
+{
+	return alloc_any(h, size, align, caller, true);
 }
 
 /* Frees used block b: merges it with free neighbours and lists it; returns the result. */

@@ -92,6 +92,8 @@ int heap_add_pool(struct heap *h, void *mem, size_t size);
  * (warned, counted). caller is reported with any misuse that involves it.
  */
 void *heap_alloc(struct heap *h, size_t size, size_t align, const void *caller);
+/* heap_alloc() for a caller that tries a smaller size next: a failure is counted, not warned. */
+void *heap_try_alloc(struct heap *h, size_t size, size_t align, const void *caller);
 
 /*
  * Frees p (NULL is ignored). A double free, a pointer the heap never gave

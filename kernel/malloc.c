@@ -130,6 +130,17 @@ void *kmalloc(size_t size)
 	return alloc(&kheap, size, HEAP_ALIGN, __builtin_return_address(0));
 }
 
+void *kmalloc_try(size_t size)
+{
+	void *p;
+
+	assert(!irq_in_handler());
+	sched_preempt_disable();
+	p = heap_try_alloc(heap_of(&kheap), size, HEAP_ALIGN, __builtin_return_address(0));
+	sched_preempt_enable();
+	return p;
+}
+
 void *kcalloc(size_t n, size_t size)
 {
 	return zalloc(&kheap, n, size, __builtin_return_address(0));

@@ -129,6 +129,13 @@ void *kmalloc(size_t size)
 	return malloc(size ? size : 1);
 }
 
+size_t fake_kmalloc_try_max;
+
+void *kmalloc_try(size_t size)
+{
+	return fake_kmalloc_try_max && size > fake_kmalloc_try_max ? NULL : kmalloc(size);
+}
+
 void *kcalloc(size_t n, size_t size)
 {
 	return calloc(n ? n : 1, size ? size : 1);

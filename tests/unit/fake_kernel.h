@@ -12,6 +12,8 @@
 #ifndef TESTS_UNIT_FAKE_KERNEL_H
 #define TESTS_UNIT_FAKE_KERNEL_H
 
+#include <stddef.h>
+
 /* Every printk() since the last clear, one line each: "W: params: ...\n". */
 const char *fake_log(void);
 /* How many messages fake_log() holds. */
@@ -21,5 +23,8 @@ void fake_log_clear(void);
 /* Everything console_write() was given since the last clear. */
 const char *fake_console(void);
 void fake_console_clear(void);
+
+/* kmalloc_try() fails for more bytes than this (0: never), as a heap with no room would. */
+extern size_t fake_kmalloc_try_max;
 
 #endif

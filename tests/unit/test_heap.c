@@ -599,6 +599,19 @@ TEST(out_of_memory_when_grow_fails)
 	check_whole_after_exhaust(h, p, n);
 }
 
+TEST(a_try_that_fails_is_counted_not_warned)
+{
+	struct heap *h = setup(SMALL_POOL + POOL_EXTRA, true);
+
+	t.grow_fails = true;
+	CHECK(heap_try_alloc(h, 2 * SMALL_POOL, HEAP_ALIGN, NULL) == NULL);
+	CHECK_EQ(h->stats.failures, 1);
+	CHECK_EQ(fake_log_count(), 0);
+	CHECK(heap_alloc(h, 2 * SMALL_POOL, HEAP_ALIGN, NULL) == NULL);
+	CHECK_EQ(h->stats.failures, 2);
+	CHECK_STRSTR(fake_log(), "out of memory");
+}
+
 TEST(requests_beyond_max_fail)
 {
 	static const size_t sizes[] = { HEAP_MAX_ALLOC, HEAP_MAX_ALLOC + 1, SIZE_MAX / 2,

@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 void *kmalloc(size_t size);
+/* kmalloc() for a caller that tries a smaller size next: no warning when memory is out. */
+void *kmalloc_try(size_t size);
 void *kcalloc(size_t n, size_t size);
 void *krealloc(void *p, size_t size);
 void kfree(void *p);
