@@ -89,6 +89,12 @@ struct tcp_config {
 	 * header included, that output() takes to be cut; 0: no TSO.
 	 */
 	uint32_t tso_max;
+	/*
+	 * Bytes all rings may hold before a new ring, or one that would grow,
+	 * is made smaller (halved, down to TCP_RING_FLOOR): memory pressure,
+	 * as Linux's tcp_mem. 0: no limit.
+	 */
+	size_t mem_budget;
 };
 
 /* Events (a mask) for struct tcp_ops.event. */
@@ -253,7 +259,9 @@ unsigned tcp_pcb_count(void);
 	X(KEEPALIVE_PROBES, "tcp: keepalive probes sent")                     \
 	X(TIMEOUTS, "tcp: connections timed out")                             \
 	X(TX_FAIL, "tcp: sends the layer below refused")                      \
-	X(TSO_TX, "tcp: large segments sent for the device to cut (TSO)")
+	X(TSO_TX, "tcp: large segments sent for the device to cut (TSO)")     \
+	X(MEM_PRESSURE, "tcp: buffers made smaller, memory pressure")         \
+	X(TW_RECYCLED, "tcp: TIME_WAIT ended early, too many")
 
 #define TCP_COUNTER_ENUM(name, text) TCP_CTR_##name,
 enum tcp_counter { TCP_COUNTERS(TCP_COUNTER_ENUM) TCP_CTR_COUNT };

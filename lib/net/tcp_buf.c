@@ -2,7 +2,8 @@
  * The byte rings that hold a connection's data: the send ring from
  * snd_una on, the receive ring with the in-order bytes first and the
  * out-of-order ones at their places after them. A ring is one kmalloc'd
- * buffer, counted in tcp_mem().
+ * buffer, counted in tcp_mem(). Past the configured budget (memory
+ * pressure) a new ring is made smaller, and a ring does not grow.
  */
 #include "lib/net/tcp_priv.h"
 
@@ -20,9 +21,33 @@ size_t tcp_mem(void)
 	return tcp_buf.bytes;
 }
 
+uint32_t tcp_ring_fit(uint32_t cap)
+{
+	size_t budget = tcp_cfg()->mem_budget;
+
+	while (budget && cap > TCP_RING_FLOOR && tcp_buf.bytes + cap > budget)
+		cap = cap / 2 > TCP_RING_FLOOR ? cap / 2 : TCP_RING_FLOOR;
+	return cap;
+}
+
+bool tcp_ring_may_grow(uint32_t more)
+{
+	size_t budget = tcp_cfg()->mem_budget;
+
+	return !budget || tcp_buf.bytes + more <= budget;
+}
+
 int tcp_ring_alloc(struct tcp_ring *r, uint32_t cap)
 {
-	r->buf = kmalloc(cap);
+	uint32_t want = cap;
+
+	/* Past the budget, or when the heap has no room for it: smaller, down to the floor. */
+	cap = tcp_ring_fit(cap);
+	while (!(r->buf = cap > TCP_RING_FLOOR ? kmalloc_try(cap) : kmalloc(cap)) &&
+	       cap > TCP_RING_FLOOR)
+		cap = cap / 2 > TCP_RING_FLOOR ? cap / 2 : TCP_RING_FLOOR;
+	if (cap < want)
+		tcp_count(TCP_CTR_MEM_PRESSURE);
 	if (!r->buf)
 		return -ENOMEM;
 	r->cap = cap;
@@ -84,7 +109,7 @@ void tcp_ring_pieces(const struct tcp_ring *r, uint32_t off, uint32_t n, const u
 
 int tcp_ring_resize(struct tcp_ring *r, uint32_t cap, uint32_t held)
 {
-	uint8_t *nb = kmalloc(cap);
+	uint8_t *nb = kmalloc_try(cap); /* no room: the old ring stays, no harm done */
 
 	if (!nb)
 		return -ENOMEM;

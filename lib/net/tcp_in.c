@@ -444,7 +444,7 @@ static bool checks(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_t now)
 		if (rst)
 			return false;
 		if (pcb->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
-			pcb->tw_at = now + 2 * TCP_MSL;
+			tcp_time_wait_again(pcb, now);
 		note_old_data(pcb, seg);
 		tcp_send_ack(pcb, now);
 		return false;
@@ -488,7 +488,7 @@ void tcp_input(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint64_t now)
 		return;
 	if (pcb->state == TCP_TIME_WAIT) {
 		if (seg->flags & TCP_FIN) {
-			pcb->tw_at = now + 2 * TCP_MSL;
+			tcp_time_wait_again(pcb, now);
 			tcp_send_ack(pcb, now);
 		}
 		return;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "kernel/page.h"
 #include "lib/net/tcp.h"
 
 #define TCP_MTU_LOOPBACK 1500 /* no device: segments as if on Ethernet (one pbuf each) */
@@ -17,6 +18,8 @@
  * bulk send must not take them all and make the other direction drop.
  */
 #define TCP_BIG_RX_RESERVE 8
+/* The rings may hold a quarter of RAM before memory pressure makes new ones smaller. */
+#define TCP_MEM_SHARE 4
 
 static struct {
 	struct tcp_config cfg; /* the core keeps a pointer to it */
@@ -92,6 +95,7 @@ static int output(const struct tcp_out *out)
 void tcp_ip_init(void)
 {
 	struct netdev *nd = eth_dev();
+	struct page_stats ps;
 
 	tcp_ip.cfg.output = output;
 	tcp_ip.cfg.mtu = nd ? nd->mtu : TCP_MTU_LOOPBACK;
@@ -101,6 +105,8 @@ void tcp_ip_init(void)
 	if (tcp_ip.cfg.tx_csum_offload && (nd->features & NETDEV_F_TSO4) &&
 	    nd->tso_max > ETH_HDR_LEN + IP_HDR_LEN)
 		tcp_ip.cfg.tso_max = nd->tso_max - ETH_HDR_LEN - IP_HDR_LEN;
+	page_stats(&ps);
+	tcp_ip.cfg.mem_budget = (size_t)(ps.total / TCP_MEM_SHARE);
 	tcp_init(&tcp_ip.cfg);
 }
 

@@ -87,7 +87,7 @@ static void send_synack(const struct tcp_pcb *lst, const struct tcp_syn_entry *e
 	a.seq = e->iss;
 	a.ack = e->irs + 1;
 	a.flags = TCP_SYN | TCP_ACK;
-	a.wnd = (uint16_t)tcp_min32(lst->rcvbuf, TCP_WIN_MAX);
+	a.wnd = (uint16_t)tcp_min32(tcp_ring_fit(lst->rcvbuf), TCP_WIN_MAX);
 	tcp_opt_syn(&a, (uint16_t)tcp_our_mss(), e->ws_ok, TCP_WSCALE_OURS, e->sack_ok, e->ts_ok,
 		    (uint32_t)(now / TCP_NS_PER_MS) + e->ts_offset, e->ts_recent);
 	tcp_build(&out, &a);

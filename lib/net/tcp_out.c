@@ -328,7 +328,8 @@ static void arm_persist(struct tcp_pcb *pcb, uint64_t now)
  * a tail Nagle holds back) and
  * both cwnd and the peer's window would allow more, the ring (not the
  * network) limits the connection: it doubles, up to TCP_SNDBUF_MAX, unless
- * the socket set SO_SNDBUF. A failed allocation keeps the old ring.
+ * the socket set SO_SNDBUF or memory is under pressure. A failed
+ * allocation keeps the old ring.
  */
 static void autotune_snd(struct tcp_pcb *pcb)
 {
@@ -337,7 +338,7 @@ static void autotune_snd(struct tcp_pcb *pcb)
 	if ((pcb->flags & TCP_PCB_F_BUFS_SET) || !cap || pcb->snd.len < cap ||
 	    cap >= TCP_SNDBUF_MAX || tcp_data_end(pcb) - pcb->snd_nxt >= tcp_eff_mss(pcb))
 		return; /* less than a segment unsent: what Nagle holds back */
-	if (pcb->cwnd <= cap || pcb->snd_wnd <= cap)
+	if (pcb->cwnd <= cap || pcb->snd_wnd <= cap || !tcp_ring_may_grow(cap))
 		return;
 	if (tcp_ring_resize(&pcb->snd, tcp_min32(2 * cap, TCP_SNDBUF_MAX), pcb->snd.len) == 0) {
 		pcb->sndbuf = pcb->snd.cap;

@@ -8,13 +8,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/list.h" /* container_of */
 #include "kernel/printk.h"
 #include "lib/kc/include/stdlib.h" /* kmalloc(), by its path: the host test finds it too */
 #include "lib/net/net_priv.h"
 
-#define TCP_HASH_BUCKETS 512 /* a power of two */
-#define TCP_ISN_TICK_NS 4000 /* RFC 6528's M: a 4 us clock */
-#define TCP_SIP_ROUNDS_C 2   /* SipHash-2-4: rounds per word, and at the end */
+#define TCP_HASH_BUCKETS 4096 /* a power of two: 2 MSL of connections closed at 1000/s is 60000 */
+#define TCP_TW_MIN 64	      /* TIME_WAIT blocks kept, at the least */
+#define TCP_ISN_TICK_NS 4000  /* RFC 6528's M: a 4 us clock */
+#define TCP_SIP_ROUNDS_C 2    /* SipHash-2-4: rounds per word, and at the end */
 #define TCP_SIP_ROUNDS_D 4
 #define TCP_SIP_FINAL 0xff
 #define TCP_SIP_LEN_BLOCK (16ull << 56)
@@ -32,8 +34,14 @@ static struct {
 	const struct tcp_config *cfg;
 	struct tcp_pcb *buckets[TCP_HASH_BUCKETS];
 	struct tcp_pcb *listeners;
-	struct tcp_pcb *all;
-	unsigned count;
+	struct tcp_pcb *all; /* every block but those in TIME_WAIT */
+	/*
+	 * The blocks in TIME_WAIT, oldest first: each waits 2 MSL from when it
+	 * came (or a FIN came again), so the first is always the next to end,
+	 * and the timers never walk the others.
+	 */
+	struct tcp_pcb *tw, *tw_last;
+	unsigned count, tw_count;
 	uint64_t key[2]; /* the ISN secret */
 	bool keyed;
 	uint64_t counters[TCP_CTR_COUNT];
@@ -49,6 +57,8 @@ void tcp_init(const struct tcp_config *cfg)
 {
 	while (tcp.all)
 		tcp_pcb_destroy(tcp.all);
+	while (tcp.tw)
+		tcp_pcb_destroy(tcp.tw);
 	memset(&tcp, 0, sizeof(tcp));
 	tcp.cfg = cfg;
 }
@@ -99,6 +109,51 @@ struct tcp_pcb *tcp_pcb_first(void)
 	return tcp.all;
 }
 
+struct tcp_pcb *tcp_time_wait_first(void)
+{
+	return tcp.tw;
+}
+
+/* Takes pcb off its list (tcp.all, or tcp.tw with TCP_PCB_F_TWQ). */
+static void list_unlink(struct tcp_pcb *pcb)
+{
+	if (pcb == tcp.tw_last)
+		tcp.tw_last = pcb->all_prev == &tcp.tw
+				      ? NULL
+				      : container_of(pcb->all_prev, struct tcp_pcb, all_next);
+	*pcb->all_prev = pcb->all_next;
+	if (pcb->all_next)
+		pcb->all_next->all_prev = pcb->all_prev;
+	if (pcb->flags & TCP_PCB_F_TWQ)
+		tcp.tw_count--;
+	pcb->flags &= ~TCP_PCB_F_TWQ;
+}
+
+static void all_push(struct tcp_pcb *pcb)
+{
+	pcb->all_next = tcp.all;
+	if (tcp.all)
+		tcp.all->all_prev = &pcb->all_next;
+	pcb->all_prev = &tcp.all;
+	tcp.all = pcb;
+}
+
+static void tw_append(struct tcp_pcb *pcb)
+{
+	pcb->all_next = NULL;
+	pcb->all_prev = tcp.tw_last ? &tcp.tw_last->all_next : &tcp.tw;
+	*pcb->all_prev = pcb;
+	tcp.tw_last = pcb;
+	tcp.tw_count++;
+	pcb->flags |= TCP_PCB_F_TWQ;
+}
+
+void tcp_time_wait_done(struct tcp_pcb *pcb)
+{
+	list_unlink(pcb);
+	all_push(pcb);
+}
+
 uint32_t tcp_our_mss(void)
 {
 	return tcp.cfg->mtu > TCP_IP_TCP_HDRS + TCP_MSS_MIN ? tcp.cfg->mtu - TCP_IP_TCP_HDRS
@@ -124,11 +179,7 @@ struct tcp_pcb *tcp_pcb_new(const struct tcp_ops *ops, void *owner)
 	pcb->rto = TCP_RTO_INIT;
 	tcp_pcb_timers_off(pcb);
 	tcp_cc_init(pcb);
-	pcb->all_next = tcp.all;
-	if (tcp.all)
-		tcp.all->all_prev = &pcb->all_next;
-	pcb->all_prev = &tcp.all;
-	tcp.all = pcb;
+	all_push(pcb);
 	tcp.count++;
 	return pcb;
 }
@@ -214,13 +265,18 @@ int tcp_listener_add(struct tcp_pcb *pcb)
 	return 0;
 }
 
-bool tcp_port_held(uint32_t laddr, uint16_t lport)
+static bool held_in(const struct tcp_pcb *p, uint32_t laddr, uint16_t lport)
 {
-	for (struct tcp_pcb *p = tcp.all; p; p = p->all_next)
+	for (; p; p = p->all_next)
 		if (!(p->flags & TCP_PCB_F_USER) && p->state != TCP_CLOSED && p->lport == lport &&
 		    (!laddr || !p->laddr || p->laddr == laddr))
 			return true;
 	return false;
+}
+
+bool tcp_port_held(uint32_t laddr, uint16_t lport)
+{
+	return held_in(tcp.all, laddr, lport) || held_in(tcp.tw, laddr, lport);
 }
 
 void tcp_pcb_destroy(struct tcp_pcb *pcb)
@@ -230,9 +286,7 @@ void tcp_pcb_destroy(struct tcp_pcb *pcb)
 	tcp_unhash(pcb);
 	tcp_ring_free(&pcb->snd);
 	tcp_ring_free(&pcb->rcv);
-	*pcb->all_prev = pcb->all_next;
-	if (pcb->all_next)
-		pcb->all_next->all_prev = pcb->all_prev;
+	list_unlink(pcb);
 	tcp.count--;
 	kfree(pcb);
 }
@@ -248,6 +302,8 @@ void tcp_enter_closed(struct tcp_pcb *pcb, int error)
 	bool was_open = pcb->state != TCP_CLOSED;
 
 	pcb->state = TCP_CLOSED;
+	if (pcb->flags & TCP_PCB_F_TWQ)
+		tcp_time_wait_done(pcb);
 	tcp_pcb_timers_off(pcb);
 	tcp_unhash(pcb);
 	if (error && !pcb->error)
@@ -257,9 +313,32 @@ void tcp_enter_closed(struct tcp_pcb *pcb, int error)
 				       (error ? TCP_EV_ERROR : 0));
 }
 
+/*
+ * The most blocks in TIME_WAIT: half the rings' budget in blocks, as
+ * Linux's tcp_max_tw_buckets bounds them; no bound without a budget.
+ */
+static unsigned tw_max(void)
+{
+	size_t budget = tcp.cfg->mem_budget, n = budget / 2 / sizeof(struct tcp_pcb);
+
+	if (!budget)
+		return UINT32_MAX;
+	return n < TCP_TW_MIN ? TCP_TW_MIN : n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
+}
+
 void tcp_enter_time_wait(struct tcp_pcb *pcb, uint64_t now)
 {
+	list_unlink(pcb);
 	pcb->state = TCP_TIME_WAIT;
+	tw_append(pcb);
+	/* Past the bound, the oldest ends early (its peer has had the longest to be done). */
+	while (tcp.tw_count > tw_max() && tcp.tw != pcb) {
+		struct tcp_pcb *old = tcp.tw;
+
+		tcp_count(TCP_CTR_TW_RECYCLED);
+		tcp_enter_closed(old, 0); /* back on tcp.all */
+		tcp_reap(old);
+	}
 	tcp_pcb_timers_off(pcb);
 	tcp_ring_free(&pcb->snd); /* everything was acknowledged: 2 MSL costs only the block */
 	if (!pcb->rcv.len)
@@ -267,6 +346,13 @@ void tcp_enter_time_wait(struct tcp_pcb *pcb, uint64_t now)
 	pcb->n_ooo = 0;
 	pcb->tw_at = now + 2 * TCP_MSL;
 	tcp_event(pcb, TCP_EV_READABLE);
+}
+
+void tcp_time_wait_again(struct tcp_pcb *pcb, uint64_t now)
+{
+	list_unlink(pcb);
+	tw_append(pcb);
+	pcb->tw_at = now + 2 * TCP_MSL;
 }
 
 void tcp_reap(struct tcp_pcb *pcb)

@@ -25,6 +25,7 @@
 #define TCP_SNDBUF_MAX (4u << 20) /* tcp_wmem[2] */
 #define TCP_RCVBUF_MAX (6u << 20) /* tcp_rmem[2] */
 #define TCP_BUF_MIN 2048
+#define TCP_RING_FLOOR 4096   /* memory pressure halves a ring down to this */
 #define TCP_WSCALE_OURS 7     /* windows up to 8 MiB */
 #define TCP_INIT_CWND_SEGS 10 /* RFC 6928 */
 /*
@@ -98,6 +99,11 @@ struct tcp_ring {
 	uint32_t cap, head, len;
 };
 
+/* cap, or less under memory pressure (tcp_config.mem_budget): what a new ring gets. */
+uint32_t tcp_ring_fit(uint32_t cap);
+/* Whether the rings may hold more bytes more, memory pressure allowing. */
+bool tcp_ring_may_grow(uint32_t more);
+/* A ring of cap bytes, or tcp_ring_fit(cap) (counted); -ENOMEM. */
 int tcp_ring_alloc(struct tcp_ring *r, uint32_t cap);
 void tcp_ring_free(struct tcp_ring *r);
 /* Copies n bytes to offset off from head (beyond len too, up to cap). */
@@ -160,6 +166,7 @@ struct tcp_listen_state {
 #define TCP_PCB_F_CORK 0x20000	    /* TCP_CORK: only whole segments (and a FIN) go */
 #define TCP_PCB_F_DSACK 0x40000	    /* dsack is a duplicate the next ACK reports (RFC 2883) */
 #define TCP_PCB_F_PUSH 0x80000 /* the next output sends the tail Nagle holds (uncork, NODELAY) */
+#define TCP_PCB_F_TWQ 0x100000 /* on the TIME_WAIT list (tcp.tw), not on tcp.all */
 
 struct tcp_pcb {
 	struct tcp_pcb *hnext, **hprev; /* the 4-tuple table or the listener list */
@@ -233,7 +240,12 @@ void tcp_enter_time_wait(struct tcp_pcb *pcb, uint64_t now);
 void tcp_reap(struct tcp_pcb *pcb);
 void tcp_pcb_destroy(struct tcp_pcb *pcb);
 void tcp_event(struct tcp_pcb *pcb, unsigned events);
-struct tcp_pcb *tcp_pcb_first(void);
+struct tcp_pcb *tcp_pcb_first(void);	   /* tcp.all: every block not in TIME_WAIT */
+struct tcp_pcb *tcp_time_wait_first(void); /* the TIME_WAIT list, oldest (next to end) first */
+/* A FIN came again in TIME_WAIT: 2 MSL from now, at the list's end. */
+void tcp_time_wait_again(struct tcp_pcb *pcb, uint64_t now);
+/* pcb leaves the TIME_WAIT list for tcp.all (tcp_enter_closed does it). */
+void tcp_time_wait_done(struct tcp_pcb *pcb);
 
 /* tcp_seg.c */
 /* Builds a segment's header and options; the payload pieces are the caller's. */

@@ -144,14 +144,20 @@ uint64_t tcp_timer(uint64_t now)
 		}
 		next = tcp_min64(next, tcp_pcb_deadline(pcb));
 	}
-	return next;
+	/* TIME_WAIT's list is oldest first: only its head can be due. */
+	while ((pcb = tcp_time_wait_first()) && pcb->tw_at <= now) {
+		run(pcb, now); /* CLOSED, and back on tcp.all */
+		tcp_reap(pcb);
+	}
+	return tcp_min64(next, pcb ? pcb->tw_at : TCP_NEVER);
 }
 
 uint64_t tcp_next_deadline(void)
 {
 	uint64_t next = TCP_NEVER;
+	struct tcp_pcb *tw = tcp_time_wait_first();
 
 	for (struct tcp_pcb *pcb = tcp_pcb_first(); pcb; pcb = pcb->all_next)
 		next = tcp_min64(next, tcp_pcb_deadline(pcb));
-	return next;
+	return tcp_min64(next, tw ? tw->tw_at : TCP_NEVER);
 }

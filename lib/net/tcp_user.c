@@ -208,7 +208,7 @@ static void window_update(struct tcp_pcb *pcb, uint64_t now)
  * once per RTT, if the application read at least half the ring in it, the
  * window and not the reader is what limits the peer, so the ring doubles,
  * up to TCP_RCVBUF_MAX and what the window field can say, unless the
- * socket set SO_RCVBUF. The out-of-order bytes move with the rest.
+ * socket set SO_RCVBUF or memory is under pressure. The out-of-order bytes move with the rest.
  */
 static void autotune_rcv(struct tcp_pcb *pcb, uint32_t n, uint64_t now)
 {
@@ -223,7 +223,7 @@ static void autotune_rcv(struct tcp_pcb *pcb, uint32_t n, uint64_t now)
 	pcb->rcv_copied = 0;
 	pcb->rcv_tune_at = now;
 	max = tcp_min32(max, TCP_RCVBUF_MAX);
-	if (!grow || (pcb->flags & TCP_PCB_F_BUFS_SET) || cap >= max)
+	if (!grow || (pcb->flags & TCP_PCB_F_BUFS_SET) || cap >= max || !tcp_ring_may_grow(cap))
 		return;
 	held = pcb->rcv.len + (pcb->n_ooo ? pcb->ooo[pcb->n_ooo - 1].end - pcb->rcv_nxt : 0);
 	if (tcp_ring_resize(&pcb->rcv, tcp_min32(2 * cap, max), held) == 0)

@@ -1925,3 +1925,152 @@ TEST(ports_held_by_closed_sockets_and_the_accept_queue)
 	CHECK_EQ(tcp_listen(lst, IPV4_ANY, US_PORT + 1, 4), 0);
 	CHECK(!tcp_accept_ready(lst));
 }
+
+/* An active open from local port lport; its rings are made (the SYN is recorded). */
+static struct tcp_pcb *connect_from(uint16_t lport)
+{
+	struct tcp_pcb *pcb = tcp_pcb_new(&ops, NULL);
+
+	CHECK(pcb);
+	CHECK_EQ(tcp_connect(pcb, US_IP, lport, PEER_IP, PEER_PORT, t.now), 0);
+	return pcb;
+}
+
+TEST(memory_pressure_makes_new_rings_smaller_and_stops_growth)
+{
+	struct tcp_pcb *a, *b, *c, *d;
+	uint64_t pressure;
+
+	setup();
+	t.cfg.mem_budget = 3 * (TCP_SNDBUF_DEFAULT + TCP_RCVBUF_DEFAULT) / 2; /* one and a half */
+	tcp_init(&t.cfg);
+	pressure = tcp_counter(TCP_CTR_MEM_PRESSURE);
+	a = connect_from(40001);
+	CHECK_EQ(a->snd.cap, TCP_SNDBUF_DEFAULT);
+	CHECK_EQ(a->rcv.cap, TCP_RCVBUF_DEFAULT);
+	CHECK_EQ(tcp_counter(TCP_CTR_MEM_PRESSURE), pressure);
+	CHECK(tcp_ring_may_grow(TCP_SNDBUF_DEFAULT));
+	b = connect_from(40002); /* the send ring fits; the receive ring is halved twice */
+	CHECK_EQ(b->snd.cap, TCP_SNDBUF_DEFAULT);
+	CHECK_EQ(b->rcv.cap, TCP_RCVBUF_DEFAULT / 4);
+	CHECK_EQ(tcp_counter(TCP_CTR_MEM_PRESSURE), pressure + 1);
+	CHECK(!tcp_ring_may_grow(TCP_RCVBUF_DEFAULT / 4));
+	c = connect_from(40003); /* what is left: 16 KiB and 8 KiB, to the budget's byte */
+	CHECK_EQ(c->snd.cap, TCP_SNDBUF_DEFAULT);
+	CHECK_EQ(c->rcv.cap, TCP_RCVBUF_DEFAULT / 16);
+	CHECK_EQ(tcp_mem(), t.cfg.mem_budget);
+	d = connect_from(40004); /* past the budget: the floor, and the connection still opens */
+	CHECK_EQ(d->snd.cap, TCP_RING_FLOOR);
+	CHECK_EQ(d->rcv.cap, TCP_RING_FLOOR);
+	CHECK_EQ(tcp_state(d), TCP_SYN_SENT);
+	CHECK_EQ(tcp_counter(TCP_CTR_MEM_PRESSURE), pressure + 4);
+	tcp_abort(a);
+	tcp_abort(b);
+	tcp_abort(c);
+	tcp_abort(d);
+	CHECK_EQ(tcp_mem(), 0);
+}
+
+/* A segment from the peer's port sport (not PEER_PORT), without options. */
+static void inject_from(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct tcp_hdr_args a = { 0 };
+
+	a.saddr = PEER_IP;
+	a.daddr = US_IP;
+	a.sport = sport;
+	a.dport = US_PORT;
+	a.seq = seq;
+	a.ack = ack;
+	a.flags = flags;
+	a.wnd = 65535;
+	arrive(&a, NULL, 0);
+}
+
+/* A connection from sport accepted on lst, closed by us and then by the peer: TIME_WAIT. */
+static struct tcp_pcb *time_wait_from(struct tcp_pcb *lst, uint16_t sport)
+{
+	struct tcp_pcb *pcb;
+	uint32_t iss;
+
+	clear_sent();
+	inject_from(sport, TCP_SYN, PEER_ISS, 0);
+	iss = last()->seq;
+	inject_from(sport, TCP_ACK, PEER_ISS + 1, iss + 1);
+	pcb = tcp_accept(lst);
+	CHECK(pcb != NULL);
+	tcp_close(pcb, t.now);
+	inject_from(sport, TCP_ACK | TCP_FIN, PEER_ISS + 1, iss + 2);
+	CHECK_EQ(tcp_state(pcb), TCP_TIME_WAIT);
+	return pcb;
+}
+
+TEST(time_wait_blocks_end_oldest_first_a_fin_again_goes_last)
+{
+	struct tcp_pcb *lst, *mine, *tw[4];
+	uint64_t t0;
+
+	setup();
+	lst = listener(8);
+	mine = open_plain(); /* a socket's, shut down and still held: it outlives TIME_WAIT */
+	tcp_shutdown(mine, t.now);
+	inject(TCP_ACK | TCP_FIN, PEER_ISS + 1, mine->iss + 2, 65535, NULL, 0);
+	CHECK_EQ(tcp_state(mine), TCP_TIME_WAIT);
+	t0 = t.now;
+	for (int i = 0; i < 4; i++) {
+		t.now += NS_PER_S;
+		tw[i] = time_wait_from(lst, (uint16_t)(50000 + i));
+	}
+	CHECK_EQ(tcp_pcb_count(), 6);
+	CHECK_EQ(tcp_next_deadline(), t0 + 2 * TCP_MSL);
+	/* tw[0]'s FIN again, a second later: its 2 MSL starts over, behind the others. */
+	t.now += NS_PER_S;
+	inject_from(50000, TCP_ACK | TCP_FIN, PEER_ISS + 1, tw[0]->snd_nxt);
+	run_until(t0 + 2 * TCP_MSL);
+	CHECK_EQ(tcp_state(mine), TCP_CLOSED); /* ended, still the socket's */
+	CHECK_EQ(tcp_pcb_count(), 6);
+	run_until(t0 + 2 * TCP_MSL + 4 * NS_PER_S);
+	CHECK_EQ(tcp_pcb_count(), 3); /* the listener, mine, tw[0] */
+	CHECK_EQ(tcp_state(tw[0]), TCP_TIME_WAIT);
+	CHECK_EQ(tcp_next_deadline(), t0 + 5 * NS_PER_S + 2 * TCP_MSL);
+	run_until(t0 + 5 * NS_PER_S + 2 * TCP_MSL);
+	CHECK_EQ(tcp_pcb_count(), 2);
+	tcp_close(mine, t.now);
+	CHECK_EQ(tcp_pcb_count(), 1);
+}
+
+TEST(time_wait_is_bounded_the_oldest_ends_early)
+{
+	struct tcp_pcb *lst, *last_tw = NULL;
+
+	setup();
+	t.cfg.mem_budget = 64 * 2 * sizeof(struct tcp_pcb); /* room for the 64 of TCP_TW_MIN */
+	tcp_init(&t.cfg);
+	lst = listener(8);
+	for (int i = 0; i < 70; i++)
+		last_tw = time_wait_from(lst, (uint16_t)(50000 + i));
+	CHECK_EQ(tcp_counter(TCP_CTR_TW_RECYCLED), 6);
+	CHECK_EQ(tcp_pcb_count(), 1 + 64);
+	CHECK_EQ(tcp_state(last_tw), TCP_TIME_WAIT);
+	/* The oldest's port is free again: a SYN from it opens at once. */
+	clear_sent();
+	inject_from(50000, TCP_SYN, PEER_ISS, 0);
+	CHECK_EQ(last()->flags, TCP_SYN | TCP_ACK);
+}
+
+TEST(a_heap_without_room_gives_smaller_rings_not_a_failure)
+{
+	struct tcp_pcb *a;
+	uint64_t pressure;
+
+	setup();
+	pressure = tcp_counter(TCP_CTR_MEM_PRESSURE);
+	fake_kmalloc_try_max = 20000; /* no budget set: only the heap says no */
+	a = connect_from(40001);
+	CHECK_EQ(a->snd.cap, TCP_SNDBUF_DEFAULT);
+	CHECK_EQ(a->rcv.cap, TCP_RCVBUF_DEFAULT / 8);
+	CHECK_EQ(tcp_counter(TCP_CTR_MEM_PRESSURE), pressure + 1);
+	CHECK_EQ(fake_log_count(), 0); /* smaller is not worth a warning */
+	fake_kmalloc_try_max = 0;
+	tcp_abort(a);
+}
