@@ -13,6 +13,10 @@
 #   nginx_{ka,close}_per_s  wrk -t2 -c50 on the page, keep-alive and
 #                           with Connection: close: requests per second
 #   nginx_{ka,close}_p50_us, nginx_{ka,close}_p99_us  their latencies
+#   nginx_close2_per_s, nginx_close3_per_s  two more Connection: close
+#                           runs right after the first, in the same boot
+#   nginx_small_ka_per_s    keep-alive as above in NGINX_SMALL_MIB (8) of
+#                           RAM, once per system (first repetition only)
 #   nginx_1m_mibps          wrk -t2 -c10 on the 1 MiB file: MiB/s
 # Writes OUTDIR/{ceres,linux,linux_musl}-R.txt (RESULT lines), the
 # consoles OUTDIR/SYSTEM-R.log, wrk's output OUTDIR/SYSTEM-R-WHAT.wrk, and
@@ -20,7 +24,7 @@
 # nginx alert or worse, each wrk run with errors or non-2xx answers.
 # Usage: bench/nginx.sh OUTDIR REPS LINUX_DIR (bench/linux-guest.sh's OUTDIR)
 # Environment: BENCH_MEM (MiB, 256), NGINX_SECONDS (10, one wrk run),
-# NGINX_READY_TIMEOUT (120 s), NGINX_SYSTEMS (which to run: "ceres linux
+# NGINX_READY_TIMEOUT (120 s), NGINX_SMALL_MIB (8), NGINX_SYSTEMS (which to run: "ceres linux
 # linux_musl"; "ceres" alone needs no Linux guest).
 set -u
 out=$1
@@ -30,6 +34,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 mem=${BENCH_MEM:-256}
 seconds=${NGINX_SECONDS:-10}
 ready_timeout=${NGINX_READY_TIMEOUT:-120}
+small_mib=${NGINX_SMALL_MIB:-8}
 systems=${NGINX_SYSTEMS:-ceres linux linux_musl}
 ns=cerestest-nginx$$
 tap=ceres0
@@ -171,6 +176,10 @@ for r in $(seq "$reps"); do
 			run_wrk "$sys-$r" ka -t2 -c50 "$url/" && results "$sys-$r" ka >>"$f"
 			run_wrk "$sys-$r" close -t2 -c50 -H "Connection: close" "$url/" &&
 				results "$sys-$r" close >>"$f"
+			for k in 2 3; do
+				run_wrk "$sys-$r" close$k -t2 -c50 -H "Connection: close" "$url/" &&
+					results "$sys-$r" close$k | grep _per_s >>"$f"
+			done
 			run_wrk "$sys-$r" 1m -t2 -c10 "$url/1m.bin" &&
 				awk '/^Requests\/sec/ { printf "RESULT nginx_1m_mibps %.1f\n", $2 }' \
 					"$out/$sys-$r-1m.wrk" >>"$f"
@@ -186,6 +195,21 @@ for r in $(seq "$reps"); do
 		bad=$(tr -d '\r' <"$out/$sys-$r.log" 2>/dev/null |
 			grep -m1 -E '\] [CE]: |Kernel panic|\[(alert|crit|emerg)\]')
 		[ -z "$bad" ] || echo "$out/$sys-$r.log: $bad" >>"$out/problems.txt"
+		[ "$r" = 1 ] || continue
+		# In little memory: does it serve the same load? (A Linux guest
+		# does not boot in 8 MiB; that is the answer too.)
+		if guest_boot "$sys" "$small_mib" "$out/$sys-small.log" http "$guest_ip" 80 /; then
+			run_wrk "$sys-small" ka -t2 -c50 "$url/" && results "$sys-small" ka | grep _per_s |
+				sed 's/nginx_ka_/nginx_small_ka_/' >>"$f"
+			echo "nginx:   in $small_mib MiB: keep-alive $(awk '/^Requests\/sec/ { printf "%.0f", $2 }' \
+				"$out/$sys-small-ka.wrk")/s" >&2
+		else
+			echo "nginx: $sys did not answer in $small_mib MiB (see $out/$sys-small.log)" >&2
+			[ "$sys" != ceres ] || echo "$out/$sys-small.log: no 200 at -m $small_mib" >>"$out/problems.txt"
+		fi
+		guest_halt
+		[ "$sys" != ceres ] || ! bad=$(tr -d '\r' <"$out/$sys-small.log" 2>/dev/null |
+			grep -m1 -E '\] [CE]: |out of memory') || echo "$out/$sys-small.log: $bad" >>"$out/problems.txt"
 	done
 done
 exit 0

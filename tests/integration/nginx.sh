@@ -16,6 +16,8 @@
 #     image's colour block (tests/nginx/http.py decodes it);
 #   - load: ab and wrk, with and without keep-alive, at 50 and at 1000
 #     connections: no failed request, socket error or non-2xx answer;
+#   - in 8 MiB of RAM: wrk at 50 connections, with and without keep-alive,
+#     and 50 connections at once, all served, no allocation failed;
 #   - hostile clients (tests/nginx/http.py): a slowloris of SLOW_CONNS
 #     connections for SLOW_SECONDS while curl is served, a 64 KiB header,
 #     a bogus method, a truncated request line, and ../ in every encoding
@@ -28,8 +30,9 @@ source "$(dirname "$0")/../lib.sh"
 READY_TIMEOUT=${READY_TIMEOUT:-60}
 NGINX_TIMEOUT=${NGINX_TIMEOUT:-300} # one boot, at most
 # A TCP connection holds its rings whole from the start, about 146 KiB
-# (docs/tcp.md): the load's 1000 connections need more than the default
-# 128 MiB.
+# (docs/tcp.md): the load's 1000 connections at full size need more than
+# the default 128 MiB (with less, memory pressure makes their rings
+# smaller; section 4 runs in 8 MiB).
 NGINX_MEM=${NGINX_MEM:-512}
 SLOW_CONNS=${SLOW_CONNS:-500}
 SLOW_SECONDS=${SLOW_SECONDS:-20}
@@ -429,5 +432,16 @@ if start nginx-share "$share" "-c /test.conf"; then
 	load
 	hostile_clients
 	stop nginx-share
+fi
+
+# 4. Little memory: the same load in 8 MiB of RAM, where every connection's
+# rings at full size would not fit (docs/tcp.md, memory pressure).
+if NGINX_MEM=8 start nginx-8m "$share" "-c /test.conf"; then
+	wrk_run keepalive-50-8m 50 3
+	wrk_run close-50-8m 50 3 -H "Connection: close"
+	burst
+	check "nginx-8m: served after the load" [ "$(get /a.txt)" = "hello from the share" ]
+	expect_no_serial nginx-8m 'out of memory' "no allocation failed"
+	stop nginx-8m
 fi
 exit 0
