@@ -10,6 +10,8 @@
 #                      APPEND="params -- args", MEM=MiB, KEEP=1 (docs/libvirt.md);
 #                      make libvirt-xml prints the domain XML
 #   make debug         boot halted with gdb attached, stopped at main
+#   make gdb-threads   the same through Ceres's own gdb stub, which shows
+#                      every thread (docs/gdbstub.md)
 #   make test          every test; the last line is "N passed, N failed"
 #   make test-long     the long ones (tests/long/: Redis's own test suite,
 #                      256 MiB through a lossy link), over an hour here
@@ -174,7 +176,7 @@ endif
 KERNEL_OBJS := $(KERNEL_C_OBJS) $(ASM_SRCS:%.asm=$(OBJ)/%.o) \
 	$(if $(APP_FILES),$(OBJ)/appfiles.o)
 
-.PHONY: all linux run iso run-iso libvirt libvirt-xml debug gdb test test-long bench unit format check-format deps clean musl
+.PHONY: all linux run iso run-iso libvirt libvirt-xml debug gdb-threads gdb test test-long bench unit format check-format deps clean musl
 all: $(BUILD)/ceres
 
 $(OBJ)/%.o: %.asm
@@ -302,6 +304,9 @@ libvirt-xml:
 
 debug: deps $(BUILD)/ceres
 	tools/debug.sh $(APP)
+
+gdb-threads: deps $(BUILD)/ceres
+	tools/debug.sh --stub $(APP) $(or $(GDB_PORT),1234) $(if $(APPEND),--append $(call shq,$(APPEND)))
 
 gdb: $(BUILD)/ceres
 	gdb -q -x tools/gdb/ceres.gdb -ex 'ceres-attach $(BUILD)/ceres.elf $(or $(GDB_PORT),1234)'

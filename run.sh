@@ -24,6 +24,11 @@ usage: $prog [options] [app]          (app defaults to hello)
   --iso                  boot build/APP/ceres.iso through GRUB instead
   --gdb                  start halted with QEMU's gdb stub on 127.0.0.1
   --gdb-port N           the stub's port (default 1234)
+  --gdb-stub PORT        Ceres's own gdb stub, which sees every thread
+                         (docs/gdbstub.md): COM2 served on 127.0.0.1:PORT,
+                         and gdb=com2 among the kernel parameters
+  --gdb-wait             with --gdb-stub: the kernel waits for gdb before
+                         the application starts (gdb.wait)
   --net none|user|tap[:IF]  network (default none). user: QEMU's own NAT
                          (the guest gets 10.0.2.15 by DHCP). tap: the tap IF
                          (default ceres0) in this network namespace, made as
@@ -69,6 +74,7 @@ die() {
 }
 
 accel=auto cpu="" machine=pc smp=1 mem=128 append="" iso=0 gdb=0 gdb_port=1234 net=none fs="" serial=""
+gdb_stub="" gdb_wait=0
 timeout_s="" exit_device=1 pidfile="" build=1 dry=0 app=hello image_override="" initrd=""
 fwds=() nic_transport=default nic_opts="" fs_tag=rootfs fs_model=none fs_transport=default virtfs=0
 while [ $# -gt 0 ]; do
@@ -82,6 +88,8 @@ while [ $# -gt 0 ]; do
 	--iso) iso=1 ;;
 	--gdb) gdb=1 ;;
 	--gdb-port) gdb_port=${2:?--gdb-port needs a value}; shift ;;
+	--gdb-stub) gdb_stub=${2:?--gdb-stub needs a port}; shift ;;
+	--gdb-wait) gdb_wait=1 ;;
 	--net) net=${2:?--net needs a value}; shift ;;
 	--fwd) fwds+=("${2:?--fwd needs PROTO:HOSTPORT:GUESTPORT}"); shift ;;
 	--nic-transport) nic_transport=${2:?--nic-transport needs default, modern or legacy}; shift ;;
@@ -114,6 +122,11 @@ case $smp in '' | *[!0-9]* | 0) die "--smp takes a number of CPUs (1 or more), n
 case $machine in pc | q35 | microvm) ;; *) die "--machine takes pc, q35 or microvm, not '$machine'" ;; esac
 case $gdb_port in '' | *[!0-9]*) die "--gdb-port takes a port number, not '$gdb_port'" ;; esac
 case $timeout_s in *[!0-9]*) die "--timeout takes whole seconds, not '$timeout_s'" ;; esac
+case $gdb_stub in *[!0-9]*) die "--gdb-stub takes a port number, not '$gdb_stub'" ;; esac
+[ "$gdb_wait" = 1 ] && [ -z "$gdb_stub" ] && die "--gdb-wait goes with --gdb-stub PORT"
+# The stub is switched on by kernel parameters, which go before "--".
+[ "$gdb_wait" = 1 ] && append="gdb.wait${append:+ $append}"
+[ -n "$gdb_stub" ] && append="gdb=com2${append:+ $append}"
 
 # KVM only with hardware virtualization (tools/accel.sh says why).
 accel_line=$("$here/tools/accel.sh" "$accel" 2>&1) || die "$accel_line"
@@ -158,6 +171,8 @@ if [ -n "$serial" ]; then
 else
 	qemu+=(-serial mon:stdio)
 fi
+# The second -serial is COM2, the stub's: gdb connects to it whenever it likes.
+[ -n "$gdb_stub" ] && qemu+=(-serial "tcp:127.0.0.1:$gdb_stub,server=on,wait=off")
 [ "$exit_device" = 1 ] && qemu+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 [ "$gdb" = 1 ] && qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
 [ -n "$pidfile" ] && qemu+=(-pidfile "$pidfile")
@@ -301,6 +316,7 @@ fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
 echo "$prog: booting $app with $accel_name ($accel_why)" >&2
 [ "$gdb" = 1 ] && echo "$prog: halted; gdb stub on 127.0.0.1:$gdb_port ('make gdb' attaches)" >&2
+[ -n "$gdb_stub" ] && echo "$prog: Ceres's gdb stub on 127.0.0.1:$gdb_stub (target remote 127.0.0.1:$gdb_stub)" >&2
 
 if [ -n "$timeout_s" ]; then
 	qemu=(timeout -k 5 "$timeout_s" "${qemu[@]}")

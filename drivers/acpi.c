@@ -2,12 +2,14 @@
  * Just enough ACPI: find the RSDP and, through the RSDT or XSDT, the FADT
  * (the PM timer's port, and power-off: the sleep type for S5 in the DSDT's
  * \_S5 package, written to the PM1 control ports) and the MADT (how many
- * CPUs there are). Tables are read in place (identity mapped); every
- * address is checked to be mapped, and every length and checksum, first,
- * and again at power-off, since the application may have written anywhere.
+ * CPUs there are, and the I/O APIC line of an ISA interrupt). Tables are
+ * read in place (identity mapped); every address is checked to be mapped,
+ * and every length and checksum, first, and again at power-off, since the
+ * application may have written anywhere.
  */
 #include "drivers/acpi.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -143,21 +145,28 @@ uint16_t acpi_pm_timer_port(bool *wide)
 	return (uint16_t)f->pm_tmr_blk;
 }
 
+/* The MADT's entry after prev (NULL: the first) that lies wholly inside it, or NULL. */
+static const uint8_t *madt_next(const struct acpi_madt *m, const uint8_t *prev)
+{
+	const uint8_t *end = (const uint8_t *)m + m->h.length;
+	const uint8_t *p = prev ? prev + ((const struct acpi_madt_entry *)prev)->length
+				: (const uint8_t *)(m + 1);
+	const struct acpi_madt_entry *e = (const void *)p;
+
+	if (p + sizeof(*e) > end || e->length < sizeof(*e) || p + e->length > end)
+		return NULL;
+	return p;
+}
+
 int acpi_cpu_count(void)
 {
 	const struct acpi_madt *m = (const void *)table_at(acpi.madt);
-	const uint8_t *p, *end;
 	int n = 0;
 
-	if (!m)
-		return 0;
-	end = (const uint8_t *)m + m->h.length;
-	for (p = (const uint8_t *)(m + 1); p + sizeof(struct acpi_madt_entry) <= end;) {
+	for (const uint8_t *p = m ? madt_next(m, NULL) : NULL; p; p = madt_next(m, p)) {
 		const struct acpi_madt_entry *e = (const void *)p;
 		uint32_t flags;
 
-		if (e->length < sizeof(*e) || p + e->length > end)
-			break;
 		if (e->type == ACPI_MADT_LAPIC && e->length >= ACPI_MADT_LAPIC_FLAGS_OFF + 4) {
 			memcpy(&flags, p + ACPI_MADT_LAPIC_FLAGS_OFF, sizeof(flags));
 			n += flags & ACPI_MADT_ENABLED;
@@ -166,9 +175,57 @@ int acpi_cpu_count(void)
 			memcpy(&flags, p + ACPI_MADT_X2APIC_FLAGS_OFF, sizeof(flags));
 			n += flags & ACPI_MADT_ENABLED;
 		}
-		p += e->length;
 	}
 	return n;
+}
+
+/* The GSI and flags an override gives ISA irq, or the irq itself, high and edge. */
+static uint32_t isa_gsi(const struct acpi_madt *m, unsigned irq, uint16_t *flags)
+{
+	*flags = 0;
+	for (const uint8_t *p = madt_next(m, NULL); p; p = madt_next(m, p)) {
+		const struct acpi_madt_entry *e = (const void *)p;
+		uint32_t gsi;
+
+		if (e->type != ACPI_MADT_OVERRIDE || e->length < ACPI_MADT_OVERRIDE_LEN ||
+		    p[ACPI_MADT_OVERRIDE_IRQ_OFF] != irq)
+			continue;
+		memcpy(&gsi, p + ACPI_MADT_OVERRIDE_GSI_OFF, sizeof(gsi));
+		memcpy(flags, p + ACPI_MADT_OVERRIDE_FLAGS_OFF, sizeof(*flags));
+		return gsi;
+	}
+	return irq;
+}
+
+int acpi_isa_line(unsigned irq, struct ioapic_line *l)
+{
+	const struct acpi_madt *m = (const void *)table_at(acpi.madt);
+	uint16_t flags;
+	uint32_t gsi, addr, first, best = 0;
+	bool found = false;
+
+	if (!m)
+		return -ENOENT;
+	gsi = isa_gsi(m, irq, &flags);
+	/* The I/O APIC whose first GSI is the highest at or below this one serves it. */
+	for (const uint8_t *p = madt_next(m, NULL); p; p = madt_next(m, p)) {
+		const struct acpi_madt_entry *e = (const void *)p;
+
+		if (e->type != ACPI_MADT_IOAPIC || e->length < ACPI_MADT_IOAPIC_LEN)
+			continue;
+		memcpy(&addr, p + ACPI_MADT_IOAPIC_ADDR_OFF, sizeof(addr));
+		memcpy(&first, p + ACPI_MADT_IOAPIC_GSI_OFF, sizeof(first));
+		if (first <= gsi && (!found || first >= best)) {
+			*l = (struct ioapic_line){ .base = addr, .pin = gsi - first };
+			best = first;
+			found = true;
+		}
+	}
+	if (!found)
+		return -ENOENT;
+	l->active_low = (flags & ACPI_MPS_POLARITY_MASK) == ACPI_MPS_ACTIVE_LOW;
+	l->level = (flags & ACPI_MPS_TRIGGER_MASK) == ACPI_MPS_LEVEL;
+	return 0;
 }
 
 /* Reads one small integer element of an AML package; returns bytes used. */

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/ioapic.h"
+
 /*
  * Finds the ACPI tables from the RSDP the loader copied (rsdp; 0: search
  * the BIOS area). Works on the boot page tables. A machine without ACPI is
@@ -16,6 +18,13 @@ uint16_t acpi_pm_timer_port(bool *wide);
 
 /* Enabled processors in the MADT, 0 if there is no MADT. */
 int acpi_cpu_count(void);
+
+/*
+ * Where ISA interrupt irq comes in: the I/O APIC and pin that serve its
+ * GSI (the irq itself unless the MADT overrides it), polarity and trigger.
+ * 0, or -ENOENT without a MADT or an I/O APIC for it.
+ */
+int acpi_isa_line(unsigned irq, struct ioapic_line *l);
 
 /*
  * Enters S5 (soft off) through the FADT's PM1 control ports and the \_S5

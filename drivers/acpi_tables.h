@@ -91,8 +91,22 @@ struct acpi_madt_entry {
 	uint8_t length;
 } __attribute__((packed));
 
-#define ACPI_MADT_LAPIC 0  /* processor ID (1), APIC ID (1), flags (4) */
-#define ACPI_MADT_X2APIC 9 /* reserved (2), x2APIC ID (4), flags (4), UID (4) */
+#define ACPI_MADT_LAPIC 0    /* processor ID (1), APIC ID (1), flags (4) */
+#define ACPI_MADT_X2APIC 9   /* reserved (2), x2APIC ID (4), flags (4), UID (4) */
+#define ACPI_MADT_IOAPIC 1   /* id (1), reserved (1), address (4), first GSI (4) */
+#define ACPI_MADT_OVERRIDE 2 /* bus (1), ISA irq (1), GSI (4), flags (2) */
+#define ACPI_MADT_IOAPIC_ADDR_OFF 4
+#define ACPI_MADT_IOAPIC_GSI_OFF 8
+#define ACPI_MADT_IOAPIC_LEN 12
+#define ACPI_MADT_OVERRIDE_IRQ_OFF 3
+#define ACPI_MADT_OVERRIDE_GSI_OFF 4
+#define ACPI_MADT_OVERRIDE_FLAGS_OFF 8
+#define ACPI_MADT_OVERRIDE_LEN 10
+/* An override's flags: polarity and trigger; 0 in either means the bus's (ISA: high, edge). */
+#define ACPI_MPS_POLARITY_MASK 0x3
+#define ACPI_MPS_ACTIVE_LOW 0x3
+#define ACPI_MPS_TRIGGER_MASK 0xC
+#define ACPI_MPS_LEVEL 0xC
 #define ACPI_MADT_LAPIC_FLAGS_OFF 4
 #define ACPI_MADT_X2APIC_FLAGS_OFF 8
 #define ACPI_MADT_ENABLED (1u << 0)

@@ -26,6 +26,7 @@
 #include "drivers/virtio/virtio_net.h"
 #include "kernel/bootinfo.h"
 #include "kernel/errname.h"
+#include "kernel/gdbstub.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
@@ -198,6 +199,8 @@ static void *app_main(void *arg)
 		step("vfs", vfs_init());
 	sched_timer_start(&boot.rtc_follow, time_follow_first(), follow_rtc);
 	report_steps();
+	/* gdb.wait: every thread is there now, and the application has not run yet. */
+	gdbstub_wait();
 	pr_info("boot: the application starts %lu us after the first instruction",
 		(unsigned long)(clock_monotonic_ns() / NSEC_PER_USEC));
 	abi_start(boot.args.argc, boot.args.argv, boot.args.envc, boot.args.envp,
@@ -245,6 +248,8 @@ __attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint64_t in
 	step("lapic", lapic_init());
 	/* The application's `syscall` instructions land in lib/abi/syscall.c. */
 	step("syscall", syscall_init());
+	/* gdb=: the stub's port and its interrupt, before any thread runs. */
+	step("gdb", gdbstub_init());
 	/* The application runs as the first thread; this context becomes idle. */
 	step("sched", sched_start(app_main, NULL, (size_t)main_stack_kb * 1024));
 }

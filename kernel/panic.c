@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/x86_64/arch.h"
+#include "kernel/gdbstub.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
 #include "kernel/sections.h"
@@ -140,6 +141,7 @@ void panic(const char *fmt, ...)
 	fp = (const uintptr_t *)read_frame_pointer();
 	panic_backtrace(fp[1], fp[0], (uintptr_t)fp, false);
 	sched_dump();
+	gdbstub_fatal("panic");
 	shutdown_exit(EXIT_PANIC);
 }
 

@@ -3,6 +3,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/acpi.h"
+#include "kernel/gdbstub.h"
 #include "kernel/irq.h"
 #include "kernel/page.h"
 #include "kernel/printk.h"
@@ -32,6 +33,7 @@
 void shutdown_exit(int status)
 {
 	pr_info("shutdown: powering off, exit status %d", status);
+	gdbstub_exit(status);
 	outl(DEBUG_EXIT_PORT, (uint32_t)status + 1);
 	acpi_poweroff();
 	pr_crit("shutdown: no isa-debug-exit and no ACPI power-off; halting (status %d)", status);

@@ -301,6 +301,41 @@ uint64_t time_follow_rtc(void)
 	return next > now ? next : now + 1;
 }
 
+/*
+ * The monotonic clock goes on at to_tsc from where it stood at from_tsc,
+ * as if the time between had not passed: the line is rebased under the
+ * sequence counter, the wall clock's estimate moves with it (the wall
+ * clock keeps real time), and a rate measurement under way starts over
+ * (the PM timer may have wrapped meanwhile). Interrupts off.
+ */
+void time_skip(uint64_t from_tsc, uint64_t to_tsc)
+{
+	struct scale s = clock.now;
+	uint64_t paused;
+
+	if (to_tsc <= from_tsc || from_tsc < clock.now.base_tsc)
+		return;
+	s.base_tsc = to_tsc;
+	s.base_ns = to_ns(&clock.now, from_tsc);
+	paused = to_ns(&clock.now, to_tsc) - s.base_ns;
+	clock.seq++;
+	__asm__ volatile("" : : : "memory");
+	clock.before = clock.now;
+	clock.now = s;
+	__asm__ volatile("" : : : "memory");
+	clock.seq++;
+	if (clock.rtc) {
+		clock.wall_seq++;
+		__asm__ volatile("" : : : "memory");
+		clock.epoch_at_boot_ns += paused;
+		wallclock_shift(&clock.wall, paused);
+		__asm__ volatile("" : : : "memory");
+		clock.wall_seq++;
+	}
+	if (clock.refining)
+		clock.refining = tsc_pm_mark(&clock.refs, &clock.mark);
+}
+
 uint64_t clock_realtime_ns(void)
 {
 	struct wallclock_slew slew;

@@ -45,4 +45,11 @@ uint64_t time_ns_to_tsc(uint64_t ns);
 
 uint64_t time_tsc_hz(void);
 
+/*
+ * The monotonic clock skips [from_tsc, to_tsc): the time gdb held the guest
+ * (kernel/gdbstub.c), so that sleepers and TCP timers do not all fall due at
+ * once. The wall clock keeps real time. Interrupts off.
+ */
+void time_skip(uint64_t from_tsc, uint64_t to_tsc);
+
 #endif

@@ -76,6 +76,12 @@ bool wallclock_sample(struct wallclock *w, uint64_t sec, uint64_t mono)
 	return true;
 }
 
+void wallclock_shift(struct wallclock *w, uint64_t ns)
+{
+	w->lo -= (int64_t)ns;
+	w->hi -= (int64_t)ns;
+}
+
 uint64_t wallclock_slew_left(const struct wallclock_slew *s, uint64_t now)
 {
 	uint64_t gone = now > s->from ? (now - s->from) / 2 : 0;

@@ -49,6 +49,12 @@ uint64_t wallclock_next(struct wallclock *w, uint64_t now);
 bool wallclock_sample(struct wallclock *w, uint64_t sec, uint64_t mono);
 
 /*
+ * The monotonic clock skipped ns (a pause it does not count): what was at
+ * monotonic time t is now at t - ns, and the estimate moves so.
+ */
+void wallclock_shift(struct wallclock *w, uint64_t ns);
+
+/*
  * A better estimate that puts the wall clock back is not a step back: the
  * clock runs at half speed from the monotonic time from until it has made
  * up ns (the time stands at most as still as a clock at half speed). A

@@ -13,6 +13,7 @@
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/switch.h"
+#include "kernel/gdbstub.h"
 #include "kernel/irq.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
@@ -251,10 +252,15 @@ static void timer_irq(void *ctx)
 	rearm();
 }
 
-void sched_irq_exit(void)
+void sched_irq_exit(struct trap_frame *f)
 {
-	if (sched_preempt.need_resched && !sched_preempt.off)
-		sched_schedule();
+	struct thread *self = sched_state.current;
+
+	if (!sched_preempt.need_resched || sched_preempt.off)
+		return;
+	self->irq_frame = f;
+	sched_schedule();
+	self->irq_frame = NULL;
 }
 
 struct sched_preempt sched_preempt;
@@ -280,6 +286,7 @@ static __attribute__((noreturn)) void deadlock(void)
 		"them (%u threads alive)",
 		sched_state.live - 1);
 	sched_dump();
+	gdbstub_fatal("deadlock");
 	shutdown_exit(EXIT_DEADLOCK);
 }
 
@@ -390,6 +397,31 @@ static const char *const state_names[] = {
 	[THREAD_RUNNABLE] = "runnable", [THREAD_RUNNING] = "running", [THREAD_BLOCKED] = "blocked",
 	[THREAD_SLEEPING] = "sleeping", [THREAD_EXITED] = "exited",
 };
+
+struct thread *sched_next_thread(struct thread *prev)
+{
+	struct list_head *l = prev ? prev->all.next : sched_state.all.next;
+
+	assert(!irqs_enabled());
+	for (; l && l != &sched_state.all; l = l->next) {
+		struct thread *t = list_entry(l, struct thread, all);
+
+		if (t->state != THREAD_EXITED)
+			return t;
+	}
+	return NULL;
+}
+
+void thread_debug(const struct thread *t, struct thread_debug *d)
+{
+	*d = (struct thread_debug){
+		.state = state_names[t->state],
+		.switch_sp = t->sp,
+		.irq_frame = t->irq_frame,
+		.fs_base = t->fs_base,
+		.gs_base = (uint64_t)t,
+	};
+}
 
 void sched_dump(void)
 {

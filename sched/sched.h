@@ -178,8 +178,12 @@ void sched_timer_start(struct sched_timer *t, uint64_t deadline, void (*fn)(stru
 /* Cancels t if it has not fired. Any context. */
 void sched_timer_stop(struct sched_timer *t);
 
-/* Called by the trap path after an interrupt: switches if one is due. */
-void sched_irq_exit(void);
+/*
+ * Called by the trap path after an interrupt, with its frame: switches if
+ * one is due (the frame is kept with the thread meanwhile, for gdb).
+ */
+struct trap_frame;
+void sched_irq_exit(struct trap_frame *f);
 
 /*
  * Keeps the running thread on the CPU until the matching enable, with
@@ -210,6 +214,24 @@ static inline void sched_preempt_enable(void)
 		return;
 	sched_preempt_resched();
 }
+
+/*
+ * For a debugger (kernel/gdbstub.c), with interrupts off and no thread
+ * running meanwhile: the threads that have not exited, in the order they
+ * were made (prev NULL: the first), and what one that is not running left
+ * behind it.
+ */
+struct thread *sched_next_thread(struct thread *prev);
+
+struct thread_debug {
+	const char *state;  /* "running", "runnable", "blocked" or "sleeping" */
+	uint64_t switch_sp; /* its last switch's struct switch_frame (stale while it runs) */
+	struct trap_frame *irq_frame; /* the interrupt that switched it out, or NULL */
+	uint64_t fs_base;	      /* the application's TLS pointer */
+	uint64_t gs_base;	      /* the kernel's thread pointer (thread_self()) */
+};
+
+void thread_debug(const struct thread *t, struct thread_debug *d);
 
 /* Prints every thread with its state and a backtrace (for panics). */
 void sched_dump(void);

@@ -13,15 +13,17 @@ enum thread_state {
 };
 
 struct stack;
+struct trap_frame;
 
 struct thread {
 	struct thread_head head; /* first: the GS base points here (thread_self) */
 	char name[THREAD_NAME_MAX];
 	enum thread_state state;
-	uint64_t sp;	     /* saved by switch_stack() */
-	struct stack *stack; /* the kernel's; NULL for idle and for clone()'s threads */
-	void *fpu;	     /* XSAVE/FXSAVE area; NULL for idle */
-	uint64_t fs_base;    /* the application's TLS pointer */
+	uint64_t sp;		      /* saved by switch_stack() */
+	struct trap_frame *irq_frame; /* the interrupt that switched it out, while it is out */
+	struct stack *stack;	      /* the kernel's; NULL for idle and for clone()'s threads */
+	void *fpu;		      /* XSAVE/FXSAVE area; NULL for idle */
+	uint64_t fs_base;	      /* the application's TLS pointer */
 	void *clear_child_tid;
 	void *abi;		   /* lib/abi's per-thread state */
 	struct list_head link;	   /* on the run queue, a wait queue or the reap list */

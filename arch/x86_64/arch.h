@@ -173,7 +173,9 @@ static inline unsigned long irq_save(void)
 	return flags;
 }
 
+#define RFLAGS_TF (1UL << 8) /* single-step: a #DB after each instruction */
 #define RFLAGS_IF (1UL << 9)
+#define RFLAGS_RF (1UL << 16) /* the next instruction's breakpoint does not fire */
 
 static inline void irq_restore(unsigned long flags)
 {

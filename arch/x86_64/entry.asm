@@ -7,7 +7,9 @@
 ; (vector 32 and up) first moves its frame off that shared stack, to below
 ; the red zone of the stack it interrupted, and goes on there: the timer's
 ; handler may switch threads, and a frame left on the IST stack would be
-; overwritten by the next interrupt. Exceptions stay on theirs.
+; overwritten by the next interrupt. #DB and #BP do the same: gdb may hold
+; the world in them (kernel/gdbstub.c), and a breakpoint may be hit again
+; before they return. Other exceptions stay on theirs.
 
 extern trap_dispatch
 global trap_stubs
@@ -17,6 +19,8 @@ bits 64
 
 ; Vectors for which the CPU pushes an error code.
 %define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+; Vectors that leave their IST stack at once: interrupts, #DB and #BP.
+%define MOVES_OFF(v) ((v) >= 32 || (v) == 1 || (v) == 3)
 
 RED_ZONE	equ 128
 FRAME_WORDS	equ 9		; rbx and rax (pushed here), vector, error, rip, cs, rflags, rsp, ss
@@ -30,10 +34,10 @@ stub_%+v:
 	push 0
 %endif
 	push v
-%if v < 32
-	jmp trap_common
-%else
+%if MOVES_OFF(v)
 	jmp irq_common
+%else
+	jmp trap_common
 %endif
 %assign v v + 1
 %endrep

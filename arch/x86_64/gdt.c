@@ -45,7 +45,8 @@ static struct {
 } gdt __attribute__((aligned(PAGE_SIZE)));
 
 static const char *const ist_names[IST_COUNT] = {
-	"double-fault IST", "NMI IST", "machine-check IST", "exception IST", "interrupt IST",
+	"double-fault IST", "NMI IST",	     "machine-check IST",
+	"exception IST",    "interrupt IST", "debug IST",
 };
 
 static void set_tss_descriptor(void)

@@ -13,7 +13,11 @@
  * zone) hold live data that a frame pushed there would overwrite.
  * Exceptions stay on theirs (they end the kernel, or return at once);
  * interrupts move below the red zone of the stack they interrupted before
- * anything can switch threads (arch/x86_64/entry.asm).
+ * anything can switch threads (arch/x86_64/entry.asm). So do #DB and #BP,
+ * which may hold the world for gdb (kernel/gdbstub.c): they arrive on a
+ * stack of their own, so that a breakpoint in the handler of another
+ * exception does not land on that handler's frame, and leave it at once,
+ * so that a breakpoint hit while gdb is served does not land on the first.
  */
 enum ist_slot {
 	IST_DOUBLE_FAULT = 1,
@@ -21,7 +25,8 @@ enum ist_slot {
 	IST_MACHINE_CHECK = 3,
 	IST_EXCEPTION = 4,
 	IST_IRQ = 5,
-	IST_COUNT = 5,
+	IST_DEBUG = 6,
+	IST_COUNT = 6,
 };
 
 /*

@@ -1,8 +1,9 @@
 /*
  * The IDT: all 256 vectors point at their stubs in entry.asm, each on an
  * IST stack (arch/x86_64/gdt.h): double fault, NMI and machine check each
- * on its own, so a blown stack still gets a report; other exceptions on
- * one; interrupts on another, which they leave at once.
+ * on its own, so a blown stack still gets a report; #DB and #BP on one,
+ * which they leave at once; other exceptions on one; interrupts on
+ * another, which they leave at once.
  */
 #include "arch/x86_64/idt.h"
 
@@ -53,5 +54,7 @@ void idt_init(void)
 	set_gate(VEC_NMI, trap_stubs[VEC_NMI], IST_NMI);
 	set_gate(VEC_DOUBLE_FAULT, trap_stubs[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT);
 	set_gate(VEC_MACHINE_CHECK, trap_stubs[VEC_MACHINE_CHECK], IST_MACHINE_CHECK);
+	set_gate(VEC_DEBUG, trap_stubs[VEC_DEBUG], IST_DEBUG);
+	set_gate(VEC_BREAKPOINT, trap_stubs[VEC_BREAKPOINT], IST_DEBUG);
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }

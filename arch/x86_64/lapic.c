@@ -161,6 +161,15 @@ int lapic_init(void)
 	return 0;
 }
 
+#define XAPIC_ID_SHIFT 24 /* xAPIC keeps its 8-bit id in the register's top byte */
+
+uint32_t lapic_id(void)
+{
+	uint32_t id = lapic_read(LAPIC_ID);
+
+	return lapic.x2apic ? id : id >> XAPIC_ID_SHIFT;
+}
+
 void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);

@@ -11,6 +11,9 @@
 /* Masks the 8259 PICs, enables the LAPIC and calibrates its timer. 0 or -ENOMEM. */
 int lapic_init(void);
 
+/* This CPU's LAPIC id, as an I/O APIC names its destination. */
+uint32_t lapic_id(void);
+
 /* Acknowledges the interrupt being handled. */
 void lapic_eoi(void);
 

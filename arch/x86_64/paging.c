@@ -35,6 +35,8 @@
 /* Identity mapping can cover the canonical lower half; devices above it go here. */
 #define LOWER_HALF_END (1ULL << 47)
 #define DEVICE_WINDOW 0xFFFFC00000000000ULL
+/* One page below the device window: the writable alias (paging_alias). */
+#define ALIAS_WINDOW (DEVICE_WINDOW - PAGE_SIZE)
 
 static struct {
 	uint64_t *pml4;
@@ -296,6 +298,37 @@ void *paging_map_device(uint64_t phys, size_t size)
 		return NULL;
 	}
 	return (void *)(virt + (phys - base));
+}
+
+int paging_alias_init(void)
+{
+	unsigned long irq = irq_save();
+	uint64_t *e = entry_for(ALIAS_WINDOW, 1, true);
+
+	irq_restore(irq);
+	return e ? 0 : -ENOMEM;
+}
+
+/* The window's entry exists (paging_alias_init): no table is made here. */
+void *paging_alias(uint64_t phys)
+{
+	uint64_t *e = entry_for(ALIAS_WINDOW, 1, false);
+
+	if (!e)
+		return NULL;
+	*e = (phys & ~(PAGE_SIZE - 1)) | pte_flags(PAGING_WRITE);
+	invlpg(ALIAS_WINDOW);
+	return (void *)(ALIAS_WINDOW + (phys & (PAGE_SIZE - 1)));
+}
+
+void paging_alias_end(void)
+{
+	uint64_t *e = entry_for(ALIAS_WINDOW, 1, false);
+
+	if (e && *e & PTE_PRESENT) {
+		*e = 0;
+		invlpg(ALIAS_WINDOW);
+	}
 }
 
 /* Identity maps the pages that [lo, hi) touches. */

@@ -65,6 +65,21 @@ uint64_t paging_lazy_faults(void);
 void *paging_map_device(uint64_t phys, size_t size);
 
 /*
+ * A writable second mapping of one page, for writing into read-only code
+ * (the gdb stub's breakpoints, arch/x86_64/gdb_arch.c) while the code
+ * itself stays read-only and ring 0 keeps obeying that (CR0.WP).
+ * paging_alias_init() makes the tables of a one-page window, so that
+ * paging_alias() needs no memory later: 0 or -ENOMEM. paging_alias(phys)
+ * maps the page holding phys there, writable and not executable, and
+ * returns where phys can be written, or NULL without the window;
+ * paging_alias_end() takes the mapping out again. Interrupts off; one page
+ * at a time.
+ */
+int paging_alias_init(void);
+void *paging_alias(uint64_t phys);
+void paging_alias_end(void);
+
+/*
  * Is addr mapped, and with what: PAGING_* flags, or -ENOENT if it is not.
  * Before paging_init() the boot tables answer.
  */

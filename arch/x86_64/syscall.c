@@ -10,11 +10,8 @@
 #define MSR_FMASK 0xC0000084
 #define STAR_KERNEL_SHIFT 32 /* syscall loads CS from STAR[47:32], SS from the next slot */
 
-#define RFLAGS_TF (1u << 8)
 #define RFLAGS_DF (1u << 10)
 #define RFLAGS_AC (1u << 18)
-
-extern const char syscall_entry[];
 
 int syscall_init(void)
 {

@@ -5,7 +5,10 @@
 #ifndef ARCH_X86_64_SYSCALL_H
 #define ARCH_X86_64_SYSCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "arch/x86_64/arch.h"
 
 /* Every register at the call, as syscall_entry.asm saves it (lowest address first). */
 struct syscall_frame {
@@ -15,6 +18,16 @@ struct syscall_frame {
 	uint64_t rax;		   /* the call's number coming in, its result going out */
 	uint64_t rsp, rip, rflags; /* the application's, restored on the way out */
 };
+
+/*
+ * gdb single-steps a thread in a system call by setting TF in its frame
+ * (arch/x86_64/gdb_arch.c): the way back must then restore the flags, which
+ * only the full return does.
+ */
+static inline bool syscall_frame_stepping(const struct syscall_frame *f)
+{
+	return f->rflags & RFLAGS_TF;
+}
 
 /* The bytes below the application's rsp that belong to it (the red zone). */
 #define SYSCALL_RED_ZONE 128
@@ -28,6 +41,9 @@ int syscall_init(void);
  * allows), or 1 to restore every register of f (a signal handler's return).
  */
 int syscall_dispatch(struct syscall_frame *f);
+
+/* Where `syscall` lands (IA32_LSTAR): a single step over the instruction traps here. */
+extern const char syscall_entry[];
 
 /*
  * Where a thread made by clone() first runs, with interrupts off: a struct

@@ -1,14 +1,15 @@
 /*
- * What happens on a trap: #NM is lazy FPU switching; a #PF or #GP in one
- * of the copies of application memory resumes at its fixup (an -EFAULT);
- * any other CPU exception ends the kernel with a crash report; an interrupt
- * goes to the handler kernel/irq.c routes it to, and may switch threads on
- * the way out.
+ * What happens on a trap: #NM is lazy FPU switching; #DB and #BP may be
+ * gdb's (kernel/gdbstub.c); a #PF or #GP in one of the copies of
+ * application memory resumes at its fixup (an -EFAULT); any other CPU
+ * exception ends the kernel with a crash report; an interrupt goes to the
+ * handler kernel/irq.c routes it to, and may switch threads on the way out.
  */
 #include "arch/x86_64/trap.h"
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/fpu.h"
+#include "arch/x86_64/gdb_arch.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/lapic.h"
@@ -16,6 +17,7 @@
 #include "arch/x86_64/vectors.h"
 #include <string.h>
 
+#include "kernel/gdbstub.h"
 #include "kernel/irq.h"
 #include "kernel/ksyms.h"
 #include "kernel/page.h"
@@ -166,7 +168,7 @@ static bool report_app_stop(const struct trap_frame *f)
 	return true;
 }
 
-static __attribute__((noreturn)) void crash(const struct trap_frame *f)
+static __attribute__((noreturn)) void crash(struct trap_frame *f)
 {
 	const char *name = exception_names[f->vector];
 	uint64_t cr2 = read_cr2();
@@ -188,6 +190,8 @@ static __attribute__((noreturn)) void crash(const struct trap_frame *f)
 	panic_backtrace(f->rip, f->rbp, f->rsp,
 			f->vector == VEC_PAGE_FAULT && f->error & PF_FETCH && f->rip == cr2);
 	sched_dump();
+	/* With the stub on, gdb may look at the crash first: it sees the faulting line. */
+	gdb_arch_crash(f);
 	shutdown_exit(stopped ? EXIT_PANIC : EXIT_CRASH);
 }
 
@@ -200,6 +204,9 @@ void trap_dispatch(struct trap_frame *f)
 	uintptr_t fixup;
 
 	if (f->vector == VEC_DEVICE_NOT_AVAILABLE && fpu_trap())
+		return;
+	/* gdb's breakpoints and steps (kernel/gdbstub.c). */
+	if ((f->vector == VEC_BREAKPOINT || f->vector == VEC_DEBUG) && gdb_arch_trap(f))
 		return;
 	/* The application's memory is zeroed on first touch (kernel/mmap.c). */
 	if (f->vector == VEC_PAGE_FAULT && !(f->error & PF_PRESENT) && paging_fault(read_cr2()))
@@ -221,7 +228,9 @@ void trap_dispatch(struct trap_frame *f)
 			(unsigned long)f->vector, (unsigned long)trap_stats.stray);
 	}
 	lapic_eoi();
-	sched_irq_exit();
+	/* A stop gdb asked for (Ctrl-C) takes the interrupted thread as it stands. */
+	gdbstub_irq_exit(f);
+	sched_irq_exit(f);
 }
 
 void trap_report(void)

@@ -17,6 +17,7 @@
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/syscall.h"
+#include "kernel/gdbstub.h"
 #include "kernel/irq.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -438,7 +439,7 @@ static void restart(struct syscall_frame *f, long nr)
 	f->rip -= SYSCALL_INSN_LEN;
 }
 
-static __attribute__((noreturn)) void fatal(const struct syscall_frame *f, int sig, const char *why)
+static __attribute__((noreturn)) void fatal(struct syscall_frame *f, int sig, const char *why)
 {
 	struct thread *self = thread_self();
 
@@ -447,6 +448,7 @@ static __attribute__((noreturn)) void fatal(const struct syscall_frame *f, int s
 		sig, why, (unsigned long)thread_id(self), thread_name(self));
 	panic_backtrace(f->rip, f->rbp, f->rsp, false);
 	sched_dump();
+	gdbstub_app_fatal(signal_name(sig), f);
 	shutdown_exit(EXIT_PANIC);
 }
 

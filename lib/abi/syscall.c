@@ -578,7 +578,8 @@ int syscall_dispatch(struct syscall_frame *f)
 	f->rax = (uint64_t)ret;
 	if (signal_ready_in(&self->sig) || ret == -ERESTARTSYS)
 		signal_on_return(f, (long)nr);
-	return nr == NR_rt_sigreturn; /* every register of the handler's context comes back */
+	/* Every register comes back after a signal handler, and for gdb's single step. */
+	return nr == NR_rt_sigreturn || syscall_frame_stepping(f);
 }
 
 void abi_report(void)

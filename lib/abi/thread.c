@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "arch/x86_64/syscall.h"
+#include "kernel/gdbstub.h"
 #include "kernel/mmap.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -39,10 +40,31 @@ static void describe(struct thread *t)
 	panic_backtrace(f->rip, f->rbp, f->rsp, false);
 }
 
+/* For gdb (kernel/gdbstub.c): where in the application a thread waits. */
+static struct syscall_frame *frame_of(struct thread *t)
+{
+	struct abi_thread *a = *thread_abi(t);
+
+	return a ? a->frame : NULL;
+}
+
+static const char *call_of(struct thread *t)
+{
+	const struct syscall_frame *f = frame_of(t);
+
+	return f ? syscall_name(f->rax) : NULL;
+}
+
+static const struct gdbstub_app_ops gdb_ops = {
+	.syscall_frame = frame_of,
+	.syscall_in = call_of,
+};
+
 void abi_threads_init(void)
 {
 	thread_set_release(release);
 	thread_set_describe(describe);
+	gdbstub_set_app_ops(&gdb_ops);
 }
 
 int abi_thread_attach(struct thread *t, const struct abi_thread *parent)

@@ -21,6 +21,7 @@ declare -A module=(
 	[wallclock]=kernel/wallclock.c
 	[sched]="sched/runq.c sched/timerq.c"
 	[rtree]=kernel/rtree.c
+	[gdb_packet]=kernel/gdb_packet.c
 	[epoll]=lib/vfs/epoll.c
 	[net]="lib/net/checksum.c lib/net/stats.c lib/net/eth.c lib/net/arp.c lib/net/ip.c lib/net/icmp.c lib/net/udp.c lib/net/dhcp.c lib/net/config.c drivers/net/pbuf.c"
 	[net_dhcp]="lib/net/checksum.c lib/net/stats.c lib/net/eth.c lib/net/arp.c lib/net/ip.c lib/net/icmp.c lib/net/udp.c lib/net/dhcp.c lib/net/config.c drivers/net/pbuf.c"

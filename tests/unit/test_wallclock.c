@@ -132,6 +132,34 @@ TEST(a_wrong_rate_is_noticed)
 }
 
 /*
+ * gdb held the guest for 7.3 s, which the monotonic clock skips
+ * (time_skip): the RTC ran on. Shifted, the estimate says the wall clock is
+ * that much further at monotonic 0, and the RTC's later readings still fit
+ * it, to the millisecond; unshifted, they would not.
+ */
+TEST(a_skipped_pause_moves_the_estimate_and_later_readings_fit)
+{
+	const int64_t phase = 321 * MS, pause = 7300 * MS;
+	struct wallclock w = { 0 }, stale;
+	uint64_t now;
+
+	follow(&w, phase, SEC, 0, 40);
+	CHECK(wallclock_settled(&w));
+	stale = w;
+	wallclock_shift(&w, (uint64_t)pause);
+	CHECK(llabs(error_ns(&w, phase) - pause) <= MS);
+	now = 30 * SEC;
+	for (int i = 0; i < 5; i++) {
+		now = wallclock_next(&w, now);
+		CHECK(wallclock_sample(&w, rtc_at((int64_t)now + pause, phase), now));
+	}
+	CHECK_EQ(w.restarts, 0);
+	CHECK(llabs(error_ns(&w, phase) - pause) <= MS);
+	now = wallclock_next(&stale, 30 * SEC);
+	CHECK(!wallclock_sample(&stale, rtc_at((int64_t)now + pause, phase), now));
+}
+
+/*
  * The shown time (the estimate plus what the slew has left) never runs
  * backwards while the estimate settles, whichever way it moves, and is the
  * estimate again once the slew is spent.
