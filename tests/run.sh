@@ -66,6 +66,7 @@ run build threads APP=threads
 run build procinfo APP=procinfo
 run build clocktest APP=clocktest
 run build deadlock APP=deadlock
+run build gdbtest APP=gdbtest
 run build udpecho APP=udpecho
 run build udpecho-linux APP=udpecho linux
 run build tcpecho APP=tcpecho

@@ -14,6 +14,20 @@ set pagination off
 set confirm off
 set architecture i386:x86-64
 
+# The Python helpers beside this file (ceres runq, ceres sockets, ...; the
+# unwinder for musl's frames): found through gdb's own command line, which
+# names this file, else from the top of the tree.
+python
+import os
+def _ceres_gdb_dir():
+    for arg in open("/proc/self/cmdline", "rb").read().split(b"\0"):
+        arg = arg.decode(errors="replace").split("=")[-1]
+        if arg.endswith("ceres.gdb"):
+            return os.path.dirname(os.path.abspath(arg))
+    return "tools/gdb"
+gdb.execute("source " + os.path.join(_ceres_gdb_dir(), "ceres.py"))
+end
+
 # ceres-attach ELF PORT: load symbols and connect to a guest started with
 # 'run.sh --gdb --gdb-port PORT'.
 define ceres-attach
@@ -26,6 +40,30 @@ define ceres-debug
 	ceres-attach $arg0 $arg1
 	hbreak main
 	continue
+end
+
+# ceres-stub ELF PORT: load symbols and connect to Ceres's own gdb stub,
+# started with 'run.sh --gdb-stub PORT'. It shows every Ceres thread.
+define ceres-stub
+	file $arg0
+	target remote 127.0.0.1:$arg1
+end
+
+document ceres-stub
+Usage: ceres-stub ELF PORT. Loads ELF's symbols and attaches to Ceres's own gdb stub (gdb=com2) on 127.0.0.1:PORT: every thread is a gdb thread (docs/gdbstub.md).
+end
+
+# ceres-stub-debug ELF PORT: attach to a guest that waits for gdb before
+# its application starts ('run.sh --gdb-stub PORT --gdb-wait'), then run to
+# main(). The stub patches software breakpoints into the code itself.
+define ceres-stub-debug
+	ceres-stub $arg0 $arg1
+	break main
+	continue
+end
+
+document ceres-stub-debug
+Usage: ceres-stub-debug ELF PORT. Attaches like ceres-stub to a guest started with --gdb-wait, then runs to a breakpoint at main().
 end
 
 document ceres-attach
