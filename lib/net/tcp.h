@@ -90,9 +90,9 @@ struct tcp_config {
 	 */
 	uint32_t tso_max;
 	/*
-	 * Bytes all rings may hold before a new ring, or one that would grow,
-	 * is made smaller (halved, down to TCP_RING_FLOOR): memory pressure,
-	 * as Linux's tcp_mem. 0: no limit.
+	 * Bytes the rings and control blocks may hold before a new ring, or
+	 * one that would grow, is made smaller (halved, down to
+	 * TCP_RING_FLOOR): memory pressure, as Linux's tcp_mem. 0: no limit.
 	 */
 	size_t mem_budget;
 };

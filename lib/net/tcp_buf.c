@@ -21,11 +21,17 @@ size_t tcp_mem(void)
 	return tcp_buf.bytes;
 }
 
+/* What counts against the budget: the rings and every control block (TIME_WAIT's too). */
+static size_t used(void)
+{
+	return tcp_buf.bytes + (size_t)tcp_pcb_count() * sizeof(struct tcp_pcb);
+}
+
 uint32_t tcp_ring_fit(uint32_t cap)
 {
 	size_t budget = tcp_cfg()->mem_budget;
 
-	while (budget && cap > TCP_RING_FLOOR && tcp_buf.bytes + cap > budget)
+	while (budget && cap > TCP_RING_FLOOR && used() + cap > budget)
 		cap = cap / 2 > TCP_RING_FLOOR ? cap / 2 : TCP_RING_FLOOR;
 	return cap;
 }
@@ -34,7 +40,7 @@ bool tcp_ring_may_grow(uint32_t more)
 {
 	size_t budget = tcp_cfg()->mem_budget;
 
-	return !budget || tcp_buf.bytes + more <= budget;
+	return !budget || used() + more <= budget;
 }
 
 int tcp_ring_alloc(struct tcp_ring *r, uint32_t cap)

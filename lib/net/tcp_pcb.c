@@ -314,12 +314,12 @@ void tcp_enter_closed(struct tcp_pcb *pcb, int error)
 }
 
 /*
- * The most blocks in TIME_WAIT: half the rings' budget in blocks, as
+ * The most blocks in TIME_WAIT: a quarter of the memory budget in blocks, as
  * Linux's tcp_max_tw_buckets bounds them; no bound without a budget.
  */
 static unsigned tw_max(void)
 {
-	size_t budget = tcp.cfg->mem_budget, n = budget / 2 / sizeof(struct tcp_pcb);
+	size_t budget = tcp.cfg->mem_budget, n = budget / 4 / sizeof(struct tcp_pcb);
 
 	if (!budget)
 		return UINT32_MAX;
