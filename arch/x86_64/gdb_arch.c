@@ -141,16 +141,24 @@ static void start_view(struct gdb_regs *r)
 		set_copy(r, n, read_segment(n));
 }
 
+/*
+ * The general registers of a trap frame or a system call's frame, which
+ * name them alike: where each of gdb's first 18 registers is kept.
+ */
+#define GP_VIEW(f)                                                                               \
+	{                                                                                        \
+		[GDB_REG_RAX] = &(f)->rax, [GDB_REG_RBX] = &(f)->rbx, [GDB_REG_RCX] = &(f)->rcx, \
+		[GDB_REG_RDX] = &(f)->rdx, [GDB_REG_RSI] = &(f)->rsi, [GDB_REG_RDI] = &(f)->rdi, \
+		[GDB_REG_RBP] = &(f)->rbp, [GDB_REG_RSP] = &(f)->rsp, [GDB_REG_R8] = &(f)->r8,   \
+		[GDB_REG_R9] = &(f)->r9, [GDB_REG_R10] = &(f)->r10, [GDB_REG_R11] = &(f)->r11,   \
+		[GDB_REG_R12] = &(f)->r12, [GDB_REG_R13] = &(f)->r13, [GDB_REG_R14] = &(f)->r14, \
+		[GDB_REG_R15] = &(f)->r15, [GDB_REG_RIP] = &(f)->rip,                            \
+		[GDB_REG_EFLAGS] = &(f)->rflags,                                                 \
+	}
+
 void gdb_arch_regs_trap(struct gdb_regs *r, struct trap_frame *f)
 {
-	uint64_t *gp[] = {
-		[GDB_REG_RAX] = &f->rax, [GDB_REG_RBX] = &f->rbx, [GDB_REG_RCX] = &f->rcx,
-		[GDB_REG_RDX] = &f->rdx, [GDB_REG_RSI] = &f->rsi, [GDB_REG_RDI] = &f->rdi,
-		[GDB_REG_RBP] = &f->rbp, [GDB_REG_RSP] = &f->rsp, [GDB_REG_R8] = &f->r8,
-		[GDB_REG_R9] = &f->r9,	 [GDB_REG_R10] = &f->r10, [GDB_REG_R11] = &f->r11,
-		[GDB_REG_R12] = &f->r12, [GDB_REG_R13] = &f->r13, [GDB_REG_R14] = &f->r14,
-		[GDB_REG_R15] = &f->r15, [GDB_REG_RIP] = &f->rip, [GDB_REG_EFLAGS] = &f->rflags,
-	};
+	uint64_t *gp[] = GP_VIEW(f);
 
 	start_view(r);
 	memcpy(r->at, gp, sizeof(gp));
@@ -164,14 +172,7 @@ void gdb_arch_regs_trap(struct gdb_regs *r, struct trap_frame *f)
 
 void gdb_arch_regs_syscall(struct gdb_regs *r, struct syscall_frame *f)
 {
-	uint64_t *gp[] = {
-		[GDB_REG_RAX] = &f->rax, [GDB_REG_RBX] = &f->rbx, [GDB_REG_RCX] = &f->rcx,
-		[GDB_REG_RDX] = &f->rdx, [GDB_REG_RSI] = &f->rsi, [GDB_REG_RDI] = &f->rdi,
-		[GDB_REG_RBP] = &f->rbp, [GDB_REG_RSP] = &f->rsp, [GDB_REG_R8] = &f->r8,
-		[GDB_REG_R9] = &f->r9,	 [GDB_REG_R10] = &f->r10, [GDB_REG_R11] = &f->r11,
-		[GDB_REG_R12] = &f->r12, [GDB_REG_R13] = &f->r13, [GDB_REG_R14] = &f->r14,
-		[GDB_REG_R15] = &f->r15, [GDB_REG_RIP] = &f->rip, [GDB_REG_EFLAGS] = &f->rflags,
-	};
+	uint64_t *gp[] = GP_VIEW(f);
 
 	start_view(r);
 	memcpy(r->at, gp, sizeof(gp));
