@@ -133,15 +133,15 @@ static void arrive(const struct tcp_hdr_args *a, const void *data, uint32_t len)
 	tcp_segment_arrives(&seg, t.now);
 }
 
-/* A segment from the peer to us. */
-static void inject_full(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const void *data,
-			uint32_t len, const struct inj *o)
+/* A segment from the peer's port sport to us. */
+static void inject_port(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+			const void *data, uint32_t len, const struct inj *o)
 {
 	struct tcp_hdr_args a = { 0 };
 
 	a.saddr = PEER_IP;
 	a.daddr = US_IP;
-	a.sport = PEER_PORT;
+	a.sport = sport;
 	a.dport = US_PORT;
 	a.seq = seq;
 	a.ack = ack;
@@ -154,6 +154,13 @@ static void inject_full(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 	if (o->nsack)
 		tcp_opt_sack(&a, o->sack_blocks, o->nsack);
 	arrive(&a, data, len);
+}
+
+/* A segment from the peer to us. */
+static void inject_full(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const void *data,
+			uint32_t len, const struct inj *o)
+{
+	inject_port(PEER_PORT, flags, seq, ack, wnd, data, len, o);
 }
 
 static void inject(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd, const void *data,
@@ -1973,17 +1980,7 @@ TEST(memory_pressure_makes_new_rings_smaller_and_stops_growth)
 /* A segment from the peer's port sport (not PEER_PORT), without options. */
 static void inject_from(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack)
 {
-	struct tcp_hdr_args a = { 0 };
-
-	a.saddr = PEER_IP;
-	a.daddr = US_IP;
-	a.sport = sport;
-	a.dport = US_PORT;
-	a.seq = seq;
-	a.ack = ack;
-	a.flags = flags;
-	a.wnd = 65535;
-	arrive(&a, NULL, 0);
+	inject_port(sport, flags, seq, ack, 65535, NULL, 0, &no_opts);
 }
 
 /* A connection from sport accepted on lst, closed by us and then by the peer: TIME_WAIT. */
