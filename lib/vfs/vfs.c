@@ -396,4 +396,11 @@ void vfs_report(void)
 		(unsigned long)st.lookups, (unsigned long)st.dcache_hits,
 		(unsigned long)st.dcache_misses, (unsigned long)st.opens,
 		(unsigned long)st.bad_paths, (unsigned long)entries, (unsigned long)evictions);
+	list_for_each(p, &vfs.mounts)
+	{
+		struct vfs_mount_entry *m = list_entry(p, struct vfs_mount_entry, link);
+
+		if (m->mnt.type->report)
+			m->mnt.type->report(&m->mnt);
+	}
 }

@@ -197,6 +197,8 @@ struct vfs_fstype {
 	 */
 	int (*mount)(struct mount *mnt, const char *dev, const char *opts, struct vnode **root);
 	void (*unmount)(struct mount *mnt);
+	/* Prints what the mount counted, for the exit report (vfs_report); may be NULL. */
+	void (*report)(struct mount *mnt);
 	/* Dentries of this file system stay valid only so long (ns; 0: until changed here). */
 	uint64_t dentry_ttl_ns;
 };
