@@ -10,7 +10,10 @@
  * from the nearest ancestor that has one. Files this guest creates start
  * lazy too (Tlcreate turns the directory's clone into the open fid). A
  * read-only open fid of a regular file is kept at close for the next
- * read-only open, within the attribute TTL of its Tlopen.
+ * read-only open, within the attribute TTL of its Tlopen. Reads of a small
+ * regular file through a read-only open come from a copy of the whole
+ * file, good for the attribute TTL after it was read and only while the
+ * file's attributes and this guest's writes say it has not changed.
  *
  * Locking: the VFS core serialises namespace calls; I/O calls come from
  * several threads. fs->fid_lock covers the lazy list and every lazy
@@ -18,8 +21,10 @@
  * until release, so it is read without the lock. node->attr_lock covers
  * the attribute cache; node->append serialises appends; node->open_lock
  * covers the list of open fids and keeps the one a getattr or setattr
- * uses from being clunked under it; fs->kept_lock covers the kept fids.
- * No other lock is held over a request.
+ * uses from being clunked under it; fs->kept_lock covers the kept fids;
+ * node->fill serialises the reads that fill a vnode's data cache, and
+ * fs->data_lock covers every vnode's cached data and the mount's list of
+ * it. No other lock is held over a request.
  */
 #include "lib/vfs/fs_9p.h"
 
@@ -30,6 +35,7 @@
 #include "drivers/virtio/virtio_9p.h"
 #include "kernel/errname.h"
 #include "kernel/list.h"
+#include "kernel/page.h"
 #include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/time.h"
@@ -47,14 +53,22 @@
 #define FS9P_DEFAULT_TAG2 "fs0"
 #define FS9P_GEN_BITS 8 /* 256 attribute generations per mount, by qid.path */
 #define FS9P_GOLDEN 0x9e3779b97f4a7c15ull
-#define FS9P_KEPT_MAX 64 /* read-only open fids kept after close, per mount */
+#define FS9P_KEPT_MAX 64   /* read-only open fids kept after close, per mount */
+#define FS9P_DATA_SHARE 16 /* the data cache's default: a sixteenth of RAM, per mount */
+#define FS9P_DATA_FILE_MAX (256 * 1024) /* the largest file whose contents are cached */
+#define FS9P_DATA_KB_MAX (1 << 20)
 
 static struct {
 	int attr_ttl_ms;
-} fs9p = { .attr_ttl_ms = FS9P_ATTR_TTL_MS_DEFAULT };
+	int data_cache_kb;
+} fs9p = { .attr_ttl_ms = FS9P_ATTR_TTL_MS_DEFAULT, .data_cache_kb = -1 };
 
 PARAM_INT("9pfs.attr_ttl_ms", fs9p.attr_ttl_ms, 0, FS9P_ATTR_TTL_MS_MAX,
-	  "how long 9pfs trusts cached attributes: host-side changes show after this");
+	  "how long 9pfs trusts cached attributes and file contents: host-side changes show "
+	  "after this");
+PARAM_INT("9pfs.data_cache_kb", fs9p.data_cache_kb, -1, FS9P_DATA_KB_MAX,
+	  "the contents of small files that 9pfs keeps, per mount (-1: a sixteenth of RAM, "
+	  "0: none)");
 
 /* A mount: mnt->priv. */
 struct p9fs {
@@ -73,6 +87,10 @@ struct p9fs {
 	struct mutex kept_lock; /* kept, nkept and every vnode's kept_* */
 	struct list_head kept;	/* struct p9fs_node.kept_link: oldest first */
 	unsigned nkept;
+	struct mutex data_lock; /* data_* below and every vnode's data_* */
+	struct list_head data;	/* struct p9fs_node.data_link: least recently read first */
+	size_t data_bytes, data_max, data_file_max;
+	struct fs_9p_stats stats; /* atomic */
 	char tag[VIRTIO_9P_TAG_MAX + 1];
 };
 
@@ -99,12 +117,25 @@ struct p9fs_node {
 	uint32_t kept_fid;
 	uint64_t kept_until;
 	struct list_head kept_link;
+	/*
+	 * The whole file as read at data_attr (data_len is its size) by this
+	 * guest's file generation data_gen, good before data_until
+	 * (monotonic ns); data_link is unlinked when there is none. Under
+	 * fs->data_lock; filled under fill.
+	 */
+	struct mutex fill;
+	void *data;
+	size_t data_len;
+	struct p9_attr data_attr;
+	uint64_t data_gen, data_until;
+	struct list_head data_link;
 };
 
 /* An open: vfs_handle.priv. */
 struct p9fs_handle {
 	uint32_t fid; /* walked from the path fid and opened (the client splits I/O by msize) */
 	uint64_t keep_until; /* a read-only open of a regular file: kept at close before this */
+	bool cached;	     /* reads may come from the vnode's data cache */
 	struct list_head link;
 	struct mutex dir_lock; /* a directory's: the kept Rreaddir data below */
 	void *dbuf;	       /* NULL: none kept */
@@ -113,6 +144,7 @@ struct p9fs_handle {
 };
 
 static const struct vnode_ops fs9p_ops;
+static void data_drop(struct p9fs *fs, struct p9fs_node *nd);
 
 static struct p9fs *fs_of(const struct vnode *vn)
 {
@@ -404,6 +436,9 @@ static void fs9p_release(struct vnode *vn)
 	mutex_unlock(&fs->fid_lock);
 	fid_put(fs, kept_take(vn, &until));
 	fid_put(fs, nd->fid);
+	mutex_lock(&fs->data_lock);
+	data_drop(fs, nd);
+	mutex_unlock(&fs->data_lock);
 	if (nd->parent)
 		vnode_put(nd->parent);
 	kfree(nd->name);
@@ -513,6 +548,181 @@ static int fs9p_getattr(struct vnode *vn, struct vattr *va)
 		return r;
 	attr_to_vattr(&a, vn->ino, va);
 	return 0;
+}
+
+/* ---- the data cache ---- */
+
+void fs_9p_stats(struct mount *mnt, struct fs_9p_stats *st)
+{
+	struct p9fs *fs = mnt->priv;
+
+	*st = fs->stats;
+	mutex_lock(&fs->data_lock);
+	st->data_bytes = fs->data_bytes;
+	mutex_unlock(&fs->data_lock);
+}
+
+static void count(uint64_t *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* Drops nd's copy, if it has one. Called with fs->data_lock held. */
+static void data_drop(struct p9fs *fs, struct p9fs_node *nd)
+{
+	if (!list_linked(&nd->data_link))
+		return;
+	list_del(&nd->data_link);
+	fs->data_bytes -= nd->data_len;
+	kfree(nd->data);
+	nd->data = NULL;
+	nd->data_len = 0;
+}
+
+/*
+ * Is nd's copy good for the file that has attributes a now, at generation
+ * gen: this guest has not written it since, its TTL has not run out, and
+ * neither its size, times nor qid version changed? Under fs->data_lock.
+ */
+static bool data_good(const struct p9fs_node *nd, const struct p9_attr *a, uint64_t gen)
+{
+	const struct p9_attr *d = &nd->data_attr;
+
+	return list_linked(&nd->data_link) && nd->data_gen == gen &&
+	       clock_monotonic_ns() < nd->data_until && d->size == a->size &&
+	       d->mtime_sec == a->mtime_sec && d->mtime_nsec == a->mtime_nsec &&
+	       d->ctime_sec == a->ctime_sec && d->ctime_nsec == a->ctime_nsec &&
+	       d->qid.version == a->qid.version;
+}
+
+/* Up to n bytes of nd's copy at off into buf. Under fs->data_lock. */
+static long data_copy(struct p9fs *fs, struct p9fs_node *nd, void *buf, size_t n, uint64_t off)
+{
+	list_del(&nd->data_link); /* now the most recently read */
+	list_add_tail(&nd->data_link, &fs->data);
+	if (off >= nd->data_len)
+		return 0;
+	if (n > nd->data_len - off)
+		n = nd->data_len - off;
+	memcpy(buf, (const char *)nd->data + off, n);
+	return (long)n;
+}
+
+/* A read from nd's copy if it is good for a at gen: true, with the count in *r. */
+static bool data_hit(struct vnode *vn, const struct p9_attr *a, uint64_t gen, void *buf, size_t n,
+		     uint64_t off, long *r)
+{
+	struct p9fs_node *nd = node_of(vn);
+	struct p9fs *fs = fs_of(vn);
+	bool hit;
+
+	mutex_lock(&fs->data_lock);
+	hit = data_good(nd, a, gen);
+	if (hit)
+		*r = data_copy(fs, nd, buf, n, off);
+	mutex_unlock(&fs->data_lock);
+	if (hit)
+		count(&fs->stats.data_hits);
+	return hit;
+}
+
+/*
+ * Reads the whole file, whose attributes are a at generation gen, through
+ * fid into a new copy for vn, and from it the read asked for: true, with
+ * its result in *r. The copy replaces the old one, and the least recently
+ * read copies of the mount go until the rest fit. False, with nothing
+ * kept, when the heap has no room, or when the file's length is not its
+ * size (the host is changing it).
+ */
+static bool data_fill(struct vnode *vn, uint32_t fid, const struct p9_attr *a, uint64_t gen,
+		      void *buf, size_t n, uint64_t off, long *r)
+{
+	struct p9fs_node *nd = node_of(vn);
+	struct p9fs *fs = fs_of(vn);
+	size_t len = a->size, got = 0;
+	char *copy = len ? kmalloc_try(len) : NULL;
+	long rr = 0;
+
+	if (len && !copy) {
+		count(&fs->stats.data_no_room);
+		return false;
+	}
+	while (got < len) {
+		rr = p9_read(&fs->c, fid, got, copy + got, len - got);
+		if (rr <= 0)
+			break;
+		got += (size_t)rr;
+	}
+	if (got != len) {
+		kfree(copy);
+		*r = rr;
+		return rr < 0;
+	}
+	mutex_lock(&fs->data_lock);
+	if (list_linked(&nd->data_link))
+		count(&fs->stats.data_stale);
+	data_drop(fs, nd);
+	nd->data = copy;
+	nd->data_len = len;
+	nd->data_attr = *a;
+	nd->data_gen = gen;
+	nd->data_until = clock_monotonic_ns() + (uint64_t)fs9p.attr_ttl_ms * NS_PER_MS;
+	list_add_tail(&nd->data_link, &fs->data);
+	fs->data_bytes += len;
+	while (fs->data_bytes > fs->data_max) {
+		data_drop(fs, list_entry(list_first(&fs->data), struct p9fs_node, data_link));
+		count(&fs->stats.data_evicted);
+	}
+	*r = data_copy(fs, nd, buf, n, off); /* no file over a quarter of the room: nd stays */
+	mutex_unlock(&fs->data_lock);
+	count(&fs->stats.data_fills);
+	return true;
+}
+
+/*
+ * A read through a read-only open fid of vn: true, with its result in *r,
+ * when it came from vn's copy of the whole file, which is used while it is
+ * good (data_good) and else read anew at the attributes a Tgetattr gives;
+ * the attribute cache keeps those too, so that a stat and the copy agree.
+ * False for a file over fs->data_file_max, or when data_fill() could not
+ * keep it: the caller asks the server.
+ */
+static bool data_read(struct vnode *vn, uint32_t fid, void *buf, size_t n, uint64_t off, long *r)
+{
+	struct p9fs_node *nd = node_of(vn);
+	struct p9fs *fs = fs_of(vn);
+	uint64_t gen = gen_now(fs, vn->ino), epoch;
+	struct p9_attr a;
+	bool done = false;
+
+	*r = attr_get(vn, &a);
+	if (*r < 0)
+		return true;
+	if (a.size <= fs->data_file_max) {
+		if (data_hit(vn, &a, gen, buf, n, off, r))
+			return true;
+		mutex_lock(&nd->fill);
+		done = data_hit(vn, &a, gen, buf, n, off,
+				r); /* another reader filled it meanwhile */
+		if (!done) {
+			gen = gen_now(fs, vn->ino);
+			epoch = epoch_now(fs);
+			*r = p9_getattr(&fs->c, fid, P9_GETATTR_BASIC, &a);
+			done = *r < 0;
+			if (!done) {
+				attr_store(vn, &a, gen, epoch);
+				done = a.size <= fs->data_file_max &&
+				       data_fill(vn, fid, &a, gen, buf, n, off, r);
+			}
+		}
+		mutex_unlock(&nd->fill);
+	}
+	if (!done) { /* a stale copy, of a file grown past the largest cached, goes */
+		mutex_lock(&fs->data_lock);
+		data_drop(fs, nd);
+		mutex_unlock(&fs->data_lock);
+	}
+	return done;
 }
 
 /* What Tsetattr sends for s: the *_NOW bits are the server's clock, so no *_SET. */
@@ -669,6 +879,7 @@ static int handle_new(struct vnode *vn, uint32_t fid, uint64_t keep_until, struc
 		return -ENOMEM;
 	hd->fid = fid;
 	hd->keep_until = keep_until;
+	hd->cached = keep_until && fs_of(vn)->data_max;
 	mutex_lock(&nd->open_lock);
 	list_add_tail(&hd->link, &nd->opens);
 	mutex_unlock(&nd->open_lock);
@@ -776,9 +987,14 @@ err_clunk:
 
 static long fs9p_read(struct vnode *vn, struct vfs_handle *h, void *buf, size_t n, uint64_t off)
 {
+	struct p9fs_handle *hd = handle_of(h);
+	long r;
+
 	if (!n)
 		return 0;
-	return p9_read(&fs_of(vn)->c, handle_of(h)->fid, off, buf, n);
+	if (hd->cached && data_read(vn, hd->fid, buf, n, off, &r))
+		return r;
+	return p9_read(&fs_of(vn)->c, hd->fid, off, buf, n);
 }
 
 /*
@@ -1136,6 +1352,43 @@ static int mount_root(struct mount *mnt, struct p9fs *fs, const struct p9_transp
 	return 0;
 }
 
+/*
+ * The data cache's room: 9pfs.data_cache_kb, or a sixteenth of RAM; a file
+ * over a quarter of it, or over FS9P_DATA_FILE_MAX, is not cached. With
+ * the attribute TTL 0 there is none: a copy is good only within it.
+ */
+static void data_room(struct p9fs *fs)
+{
+	struct page_stats ps;
+
+	if (fs9p.data_cache_kb >= 0) {
+		fs->data_max = (size_t)fs9p.data_cache_kb << 10;
+	} else {
+		page_stats(&ps);
+		fs->data_max = (size_t)(ps.total / FS9P_DATA_SHARE);
+	}
+	if (!fs9p.attr_ttl_ms)
+		fs->data_max = 0;
+	fs->data_file_max =
+		fs->data_max / 4 < FS9P_DATA_FILE_MAX ? fs->data_max / 4 : FS9P_DATA_FILE_MAX;
+}
+
+/* The exit report's line: what the data cache did. */
+static void fs9p_report(struct mount *mnt)
+{
+	struct p9fs *fs = mnt->priv;
+	struct fs_9p_stats st;
+
+	fs_9p_stats(mnt, &st);
+	if (!st.data_fills && !st.data_no_room)
+		return;
+	pr_info("9pfs: '%s': %lu reads from cached files, %lu files read whole, %lu copies "
+		"stale, %lu evicted, %lu without room; %zu KiB cached",
+		fs->tag, (unsigned long)st.data_hits, (unsigned long)st.data_fills,
+		(unsigned long)st.data_stale, (unsigned long)st.data_evicted,
+		(unsigned long)st.data_no_room, (unsigned long)(st.data_bytes >> 10));
+}
+
 static int fs9p_mount(struct mount *mnt, const char *dev, const char *opts, struct vnode **root)
 {
 	const struct p9_transport *t = find_transport(&dev);
@@ -1151,6 +1404,8 @@ static int fs9p_mount(struct mount *mnt, const char *dev, const char *opts, stru
 		return -ENOMEM;
 	list_init(&fs->lazy);
 	list_init(&fs->kept);
+	list_init(&fs->data);
+	data_room(fs);
 	snprintf(fs->tag, sizeof(fs->tag), "%s", dev);
 	mnt->priv = fs;
 	r = mount_root(mnt, fs, t, root);
@@ -1160,13 +1415,15 @@ static int fs9p_mount(struct mount *mnt, const char *dev, const char *opts, stru
 		return r;
 	}
 	pr_info("9pfs: mounted tag '%s' (%s), its root directory attached: msize %u, "
-		"attributes cached %d ms",
-		fs->tag, t->name, fs->c.msize, fs9p.attr_ttl_ms);
+		"attributes and files up to %zu KiB (%zu KiB in all) cached %d ms",
+		fs->tag, t->name, fs->c.msize, fs->data_file_max >> 10, fs->data_max >> 10,
+		fs9p.attr_ttl_ms);
 	return 0;
 }
 
 const struct vfs_fstype fs_9p_type = {
 	.name = "9pfs",
 	.mount = fs9p_mount,
+	.report = fs9p_report,
 	.dentry_ttl_ns = FS9P_DENTRY_TTL_NS,
 };

@@ -4,7 +4,8 @@
  * of several names in one Twalk, lazy fids and their walk later, open fids
  * apart from path fids, the attribute cache against this guest's writes
  * and the host's changes, append, setattr's mapping, readdir by cookies,
- * the namespace calls, errors passing through, and fids clunked exactly
+ * the namespace calls, errors passing through, the data cache of small
+ * files against both kinds of change and its bounds, and fids clunked exactly
  * once (the fake refuses an unknown, doubly clunked or open walked fid).
  *
  * The fake holds inodes and dentries apart, so fids follow renamed files;
@@ -17,6 +18,7 @@
 #include <errno.h>
 
 #include "drivers/virtio/virtio_9p.h"
+#include "kernel/page.h"
 #include "kernel/params.h"
 #include "kernel/time.h"
 #include "lib/9p/p9.h"
@@ -45,6 +47,7 @@ enum op {
 	OP_LCREATE,
 	OP_GETATTR,
 	OP_READDIR,
+	OP_READ,
 	OP_COUNT
 };
 
@@ -351,8 +354,11 @@ int p9_lcreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t fla
 long p9_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, size_t n)
 {
 	struct finode *in = fid_inode(fid);
+	int r = fails(OP_READ);
 
 	(void)c;
+	if (r)
+		return r;
 	if (!in)
 		return -EBADF;
 	if (off >= in->size)
@@ -705,6 +711,12 @@ void vnode_put(struct vnode *vn)
 	vn->ops->release(vn);
 	free(vn);
 	srv.vnodes--;
+}
+
+/* 64 MiB of RAM: the data cache's default room is 4 MiB, a file's 256 KiB. */
+void page_stats(struct page_stats *st)
+{
+	*st = (struct page_stats){ .total = 64ull << 20 };
 }
 
 uint64_t clock_monotonic_ns(void)
@@ -1110,7 +1122,7 @@ TEST(a_read_only_fid_is_kept_for_the_next_open_within_the_ttl)
 	struct vnode *v[4], *f;
 	const char *path[] = { "a", "b", "c", "file" };
 	char buf[8] = { 0 };
-	int walks, opens, ino;
+	int walks, opens;
 
 	mount_root();
 	CHECK_EQ(root->ops->lookup(root, path, 4, v), 4);
@@ -1119,11 +1131,9 @@ TEST(a_read_only_fid_is_kept_for_the_next_open_within_the_ttl)
 	CHECK_EQ(srv.held, 3); /* the root's, file's path fid, and the kept open fid */
 	walks = srv.calls[OP_WALK];
 	opens = srv.calls[OP_LOPEN];
-	ino = host_lookup(host_lookup(host_lookup(host_lookup(0, "a"), "b"), "c"), "file");
-	memcpy(srv.ino[ino].data, "HELLO", 5); /* the host rewrites it: reads are never cached */
 	srv.now += 999 * MS;
 	CHECK_EQ(read_once(f, buf, sizeof(buf)), 5);
-	CHECK_STREQ(buf, "HELLO");
+	CHECK_STREQ(buf, "hello");
 	CHECK_EQ(srv.calls[OP_WALK], walks);
 	CHECK_EQ(srv.calls[OP_LOPEN], opens);
 	srv.now += 2 * MS; /* past the first Tlopen's TTL: the kept fid goes, a new one comes */
@@ -1200,6 +1210,275 @@ TEST(attr_ttl_ms_0_keeps_no_fid)
 	CHECK_EQ(srv.held, 2);
 	vnode_put(f);
 	check_no_leaks();
+}
+
+/* ---- the data cache ---- */
+
+static struct fs_9p_stats stats(void)
+{
+	struct fs_9p_stats st;
+
+	fs_9p_stats(&mnt, &st);
+	return st;
+}
+
+/* A new regular file name in the root, len bytes of c: its vnode. */
+static struct vnode *file_of(const char *name, char c, size_t len)
+{
+	int ino = host_make(0, name, VFS_IFREG | 0644);
+
+	memset(srv.ino[ino].data, c, len);
+	srv.ino[ino].size = len;
+	return look1(root, name);
+}
+
+TEST(a_small_files_reads_come_from_its_copy_within_the_ttl)
+{
+	struct vnode *v[4], *f;
+	const char *path[] = { "a", "b", "c", "file" };
+	struct vfs_handle h;
+	struct fs_9p_stats st;
+	char buf[8] = { 0 };
+	int reads, ino;
+
+	mount_root();
+	CHECK_EQ(root->ops->lookup(root, path, 4, v), 4);
+	f = v[3];
+	ino = host_lookup(host_lookup(host_lookup(host_lookup(0, "a"), "b"), "c"), "file");
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &h), 0);
+	reads = srv.calls[OP_READ];
+	CHECK_EQ(f->ops->read(f, &h, buf, 2, 0), 2); /* the whole file comes in */
+	CHECK_EQ(srv.calls[OP_READ], reads + 1);
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 1), 4);
+	CHECK_STREQ(buf, "ello");
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 5), 0);
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 99), 0);
+	memcpy(srv.ino[ino].data, "HELLO", 5); /* in place: its size and times stay */
+	srv.now += 999 * MS;
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), 5);
+	CHECK_STREQ(buf, "hello");
+	CHECK_EQ(srv.calls[OP_READ], reads + 1);
+	srv.now += 2 * MS; /* past the TTL of the copy */
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), 5);
+	CHECK_STREQ(buf, "HELLO");
+	CHECK_EQ(srv.calls[OP_READ], reads + 2);
+	st = stats();
+	CHECK_EQ(st.data_fills, 2);
+	CHECK_EQ(st.data_hits, 4);
+	CHECK_EQ(st.data_stale, 1);
+	CHECK_EQ(st.data_bytes, 5);
+	f->ops->close(f, &h);
+	put_all(v, 4);
+	CHECK_EQ(stats().data_bytes, 0);
+	check_no_leaks();
+}
+
+TEST(our_own_writes_are_read_at_once_by_any_name)
+{
+	struct vnode *f, *g;
+	struct vfs_handle r, w;
+	char buf[8] = { 0 };
+	int reads;
+
+	mount_root();
+	f = file_of("w", 'x', 4);
+	CHECK_EQ(root->ops->link(root, "w2", f), 0);
+	g = look1(root, "w2");
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &r), 0);
+	CHECK_EQ(f->ops->open(f, O_RDWR, &w), 0);
+	CHECK_EQ(f->ops->read(f, &r, buf, sizeof(buf), 0), 4);
+	CHECK_STREQ(buf, "xxxx");
+	reads = srv.calls[OP_READ];
+	CHECK_EQ(write_at0(f, &w, "ab"), 2);
+	CHECK_EQ(f->ops->read(f, &r, buf, sizeof(buf), 0), 4);
+	CHECK_STREQ(buf, "abxx");
+	CHECK_EQ(srv.calls[OP_READ], reads + 1);
+	CHECK_EQ(f->ops->read(f, &w, buf, sizeof(buf), 0), 4); /* a writer's reads ask the server */
+	CHECK_EQ(srv.calls[OP_READ], reads + 2);
+	f->ops->close(f, &w);
+	CHECK_EQ(g->ops->open(g, O_WRONLY, &w), 0); /* the other name */
+	CHECK_EQ(write_at0(g, &w, "c"), 1);
+	CHECK_EQ(f->ops->read(f, &r, buf, sizeof(buf), 0), 4);
+	CHECK_STREQ(buf, "cbxx");
+	g->ops->close(g, &w);
+	f->ops->close(f, &r);
+	vnode_put(g);
+	vnode_put(f);
+	check_no_leaks();
+}
+
+TEST(a_stat_and_a_read_agree_on_a_host_change)
+{
+	struct vnode *f;
+	struct vfs_handle h;
+	char buf[8] = { 0 };
+	int ino;
+
+	mount_root();
+	f = file_of("g", 'x', 4);
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &h), 0);
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), 4);
+	ino = host_lookup(0, "g");
+	memcpy(srv.ino[ino].data, "yyyyyy", 6); /* the host rewrites it */
+	srv.ino[ino].size = 6;
+	srv.ino[ino].mtime += MS;
+	srv.now += 100 * MS;
+	CHECK_EQ(size_of(f), 4); /* within the TTL both say what was */
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), 4);
+	CHECK_STREQ(buf, "xxxx");
+	CHECK_EQ(root->ops->unlink(root, "top", false), 0); /* a name changed: every cache asks */
+	CHECK_EQ(size_of(f), 6);
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), 6);
+	CHECK_STREQ(buf, "yyyyyy");
+	CHECK_EQ(stats().data_stale, 1);
+	close_last(f, &h);
+}
+
+TEST(a_file_over_a_quarter_of_the_room_is_read_from_the_server)
+{
+	struct vnode *big, *fit;
+	struct vfs_handle hb, hf;
+	char buf[16];
+	int reads, getattrs;
+
+	param_set("9pfs.data_cache_kb", "64"); /* 16 KiB a file */
+	mount_root();
+	big = file_of("big", 'b', 16 * 1024 + 1);
+	fit = file_of("fit", 'f', 16 * 1024);
+	CHECK_EQ(big->ops->open(big, O_RDONLY, &hb), 0);
+	CHECK_EQ(fit->ops->open(fit, O_RDONLY, &hf), 0);
+	CHECK_EQ(size_of(big), 16 * 1024 + 1);
+	reads = srv.calls[OP_READ];
+	getattrs = srv.calls[OP_GETATTR];
+	CHECK_EQ(big->ops->read(big, &hb, buf, sizeof(buf), 0), 16);
+	CHECK_EQ(big->ops->read(big, &hb, buf, sizeof(buf), 16), 16);
+	CHECK_EQ(srv.calls[OP_READ], reads + 2);
+	CHECK_EQ(srv.calls[OP_GETATTR], getattrs); /* nor more than a read each */
+	CHECK_EQ(fit->ops->read(fit, &hf, buf, sizeof(buf), 0), 16);
+	CHECK_EQ(fit->ops->read(fit, &hf, buf, sizeof(buf), 16 * 1024 - 8), 8);
+	CHECK_EQ(srv.calls[OP_READ], reads + 3);
+	CHECK_EQ(stats().data_bytes, 16 * 1024);
+	srv.ino[host_lookup(0, "fit")].size = 20 * 1024; /* the host grows it past */
+	srv.now += 1001 * MS;
+	CHECK_EQ(fit->ops->read(fit, &hf, buf, sizeof(buf), 16 * 1024 - 8), 16);
+	CHECK_EQ(srv.calls[OP_READ], reads + 4);
+	CHECK_EQ(stats().data_bytes, 0);
+	big->ops->close(big, &hb);
+	vnode_put(big);
+	close_last(fit, &hf);
+}
+
+TEST(copies_are_bounded_per_mount_least_recently_read_first_out)
+{
+	struct vnode *f[5];
+	struct vfs_handle h[5];
+	char name[16], buf[16];
+	int reads;
+
+	param_set("9pfs.data_cache_kb", "64"); /* four files of 16 KiB */
+	mount_root();
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		f[i] = file_of(name, (char)('0' + i), 16 * 1024);
+		CHECK_EQ(f[i]->ops->open(f[i], O_RDONLY, &h[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(f[i]->ops->read(f[i], &h[i], buf, sizeof(buf), 0), 16);
+	CHECK_EQ(f[0]->ops->read(f[0], &h[0], buf, sizeof(buf), 0), 16); /* 1 is the oldest now */
+	CHECK_EQ(f[4]->ops->read(f[4], &h[4], buf, sizeof(buf), 0), 16);
+	CHECK_EQ(stats().data_evicted, 1);
+	reads = srv.calls[OP_READ];
+	for (int i = 0; i < 5; i++)
+		if (i != 1)
+			CHECK_EQ(f[i]->ops->read(f[i], &h[i], buf, sizeof(buf), 0), 16);
+	CHECK_EQ(srv.calls[OP_READ], reads);
+	CHECK_EQ(f[1]->ops->read(f[1], &h[1], buf, sizeof(buf), 0), 16);
+	CHECK_EQ(buf[0], '1');
+	CHECK_EQ(srv.calls[OP_READ], reads + 1);
+	CHECK_EQ(stats().data_evicted, 2); /* 0, read longest ago */
+	CHECK_EQ(stats().data_bytes, 64 * 1024);
+	for (int i = 0; i < 5; i++) {
+		f[i]->ops->close(f[i], &h[i]);
+		vnode_put(f[i]);
+	}
+	check_no_leaks();
+}
+
+/* Reads the tree's a/b/c/file twice, each through its own open: the Treads. */
+static int reads_of_two(void)
+{
+	struct vnode *v[4];
+	const char *path[] = { "a", "b", "c", "file" };
+	char buf[8];
+	int reads;
+
+	mount_root();
+	CHECK_EQ(root->ops->lookup(root, path, 4, v), 4);
+	reads = srv.calls[OP_READ];
+	CHECK_EQ(read_once(v[3], buf, sizeof(buf)), 5);
+	CHECK_EQ(read_once(v[3], buf, sizeof(buf)), 5);
+	reads = srv.calls[OP_READ] - reads;
+	CHECK_EQ(stats().data_fills, 0);
+	put_all(v, 4);
+	check_no_leaks();
+	return reads;
+}
+
+TEST(data_cache_kb_0_caches_no_file)
+{
+	param_set("9pfs.data_cache_kb", "0");
+	CHECK_EQ(reads_of_two(), 2);
+}
+
+TEST(attr_ttl_ms_0_caches_no_file)
+{
+	param_set("9pfs.attr_ttl_ms", "0");
+	CHECK_EQ(reads_of_two(), 2);
+}
+
+static int shrinking;
+
+static void host_shrinks(void)
+{
+	srv.ino[shrinking].size = 2;
+}
+
+TEST(a_fill_that_fails_or_finds_no_room_keeps_nothing)
+{
+	struct vnode *f, *g;
+	struct vfs_handle h;
+	char buf[128];
+
+	mount_root();
+	f = file_of("e", 'e', 4);
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &h), 0);
+	srv.fail_op = OP_READ;
+	srv.fail_err = -EIO;
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), -EIO);
+	CHECK_EQ(stats().data_fills, 0);
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), 4);
+	CHECK_EQ(stats().data_fills, 1);
+	f->ops->close(f, &h);
+	vnode_put(f);
+	CHECK_EQ(stats().data_bytes, 0);
+	g = file_of("n", 'n', 100);
+	CHECK_EQ(g->ops->open(g, O_RDONLY, &h), 0);
+	fake_kmalloc_try_max = 50;
+	CHECK_EQ(g->ops->read(g, &h, buf, sizeof(buf), 0), 100);
+	fake_kmalloc_try_max = 0;
+	CHECK_EQ(stats().data_no_room, 1);
+	CHECK_EQ(stats().data_bytes, 0);
+	g->ops->close(g, &h);
+	vnode_put(g);
+	f = file_of("s", 's', 4);
+	shrinking = host_lookup(0, "s");
+	CHECK_EQ(f->ops->open(f, O_RDONLY, &h), 0);
+	CHECK_EQ(size_of(f), 4);
+	srv.during_getattr = host_shrinks; /* while the fill reads it */
+	CHECK_EQ(f->ops->read(f, &h, buf, sizeof(buf), 0), 2);
+	CHECK_EQ(stats().data_fills, 1); /* the first file's only */
+	CHECK_EQ(stats().data_bytes, 0);
+	close_last(f, &h);
 }
 
 TEST(append_writes_at_the_servers_end)
