@@ -63,6 +63,10 @@ ldd_paths() {
 }
 
 runner="" qemu_pidfile=$out/qemu.pid native_pid=""
+# The interpreter itself, for the readiness probe: python3 may be a wrapper
+# (pyenv's shim takes 0.15 s to start here), which would begin polling
+# after a fast guest is up and count its own start as the guest's.
+guest_py=$(python3 -c 'import sys; print(sys.executable)')
 guest_cleanup() {
 	[ -s "$qemu_pidfile" ] && kill -9 "$(cat "$qemu_pidfile")" 2>/dev/null
 	[ -n "$native_pid" ] && kill -9 "$native_pid" 2>/dev/null
@@ -102,7 +106,7 @@ guest_boot() {
 		--nic-opts mac="$guest_mac" --fs "$share" --serial "$log" --pidfile "$qemu_pidfile" \
 		"${opts[@]}" </dev/null >/dev/null 2>"${log%.log}.stderr" &
 	runner=$!
-	t1=$(inns python3 "$here/bench/ready.py" "$runner" "$ready_timeout" "$@") || return 1
+	t1=$(inns "$guest_py" "$here/bench/ready.py" "$runner" "$ready_timeout" "$@") || return 1
 	ready_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
 }
 
