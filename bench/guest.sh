@@ -62,12 +62,13 @@ ldd_paths() {
 	ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
 }
 
-runner="" qemu_pidfile=$out/qemu.pid native_pid=""
+runner="" qemu_pidfile=$out/qemu.pid native_pid="" guest_job=""
 # The interpreter itself, for the readiness probe: python3 may be a wrapper
 # (pyenv's shim takes 0.15 s to start here), which would begin polling
 # after a fast guest is up and count its own start as the guest's.
 guest_py=$(python3 -c 'import sys; print(sys.executable)')
 guest_cleanup() {
+	[ -n "$guest_job" ] && kill -TERM -- -"$guest_job" 2>/dev/null
 	[ -s "$qemu_pidfile" ] && kill -9 "$(cat "$qemu_pidfile")" 2>/dev/null
 	[ -n "$native_pid" ] && kill -9 "$native_pid" 2>/dev/null
 	if [ -n "$runner" ]; then
@@ -78,6 +79,20 @@ guest_cleanup() {
 	ip netns del "$ns" 2>/dev/null
 }
 inns() { ip netns exec "$ns" "$@"; }
+
+# guest_wait CMD...: runs CMD in a session of its own and waits for it; its
+# status is CMD's. bash runs a trap only once the foreground command is
+# done, so a client run in the foreground (a redis-benchmark of up to 300 s)
+# would keep a TERM to the script waiting; in the background, the trap runs
+# at once and guest_cleanup ends CMD's whole group (timeout and its child).
+guest_wait() {
+	setsid "$@" &
+	guest_job=$!
+	wait "$guest_job"
+	local rc=$?
+	guest_job=""
+	return $rc
+}
 
 # guest_netns: the namespace and its tap, made here so that the guest's
 # neighbour entry is there before a guest is: run.sh reuses a tap as it
