@@ -147,8 +147,8 @@ us() {
 run_wrk() {
 	local f=$out/$1-$2.wrk
 	shift 2
-	guest_wait timeout $((seconds + 60)) ip netns exec "$ns" wrk --latency --timeout 10s -d "${seconds}s" "$@" \
-		>"$f" 2>&1
+	guest_wait timeout $((seconds + 60)) ip netns exec "$ns" wrk --latency --timeout 10s \
+		-d "${seconds}s" "$@" >"$f" 2>&1
 	local rc=$?
 	if [ $rc != 0 ] || grep -qE 'Socket errors|Non-2xx' "$f" || ! grep -q '^Requests/sec' "$f"; then
 		echo "$f: wrk status $rc: $(grep -E 'Socket errors|Non-2xx|rror' "$f" | tr '\n' ' ')" >>"$out/problems.txt"

@@ -145,8 +145,8 @@ bench_redis() {
 		n=$requests
 		[ "$p" = 16 ] && n=$p16_requests
 		csv=${file%.txt}-P$p.csv
-		guest_wait timeout "$bench_timeout" ip netns exec "$ns" redis-benchmark -h "$host" -c "$clients" -n "$n" -P "$p" \
-			-t set,get --csv >"$csv" 2>"${csv%.csv}.err"
+		guest_wait timeout "$bench_timeout" ip netns exec "$ns" redis-benchmark -h "$host" \
+			-c "$clients" -n "$n" -P "$p" -t set,get --csv >"$csv" 2>"${csv%.csv}.err"
 		local rc=$?
 		if [ "$rc" != 0 ] || grep -qiE 'error|ERR ' "$csv" "${csv%.csv}.err" ||
 			[ "$(grep -c '^"[SG]ET"' "$csv")" != 2 ]; then
@@ -214,7 +214,7 @@ works() {
 		if [ "$what" = 100k ]; then
 			guest_wait timeout 300 ip netns exec "$ns" redis-cli -h "$guest_ip" debug populate 100000 \
 				>"${log%.log}.populate" 2>&1
-			[ "$(cat "${log%.log}.populate")" = OK ] &&
+			[ "$(<"${log%.log}.populate")" = OK ] &&
 				[ "$(inns timeout 30 redis-cli -h "$guest_ip" dbsize 2>&1)" = 100000 ] &&
 				[ "$(inns timeout 30 redis-cli -h "$guest_ip" ping 2>&1)" = PONG ] || ok=1
 		fi
